@@ -1,0 +1,39 @@
+"""Dagster resources: the warehouse, the HTTP fetcher, the keyword engine, the platform DB.
+
+Each wraps a plain ``siex`` object; ``build_resources`` configures them from the
+settings of the environment (embedded on a laptop, PostgreSQL in production).
+"""
+
+from resources.fetcher import FetcherResource
+from resources.keywords import KeywordEngineResource
+from resources.platform import PlatformDBResource
+from resources.warehouse import WarehouseResource
+from siex.config import Settings
+
+
+def build_resources(settings: Settings) -> dict:
+    return {
+        "warehouse": WarehouseResource(
+            root=str(settings.warehouse_dir),
+            views_db=str(settings.warehouse_db_path),
+            reports_dir=str(settings.reports_dir),
+        ),
+        "fetcher": FetcherResource(
+            user_agent=settings.user_agent,
+            timeout_s=settings.fetch_timeout_s,
+            max_page_bytes=settings.max_page_bytes,
+            max_redirects=settings.max_redirects,
+            max_urls_per_run=settings.max_urls_per_run,
+        ),
+        "keyword_engine": KeywordEngineResource(top_k=settings.top_k),
+        "platform": PlatformDBResource(database_url=settings.platform_db_url),
+    }
+
+
+__all__ = [
+    "FetcherResource",
+    "KeywordEngineResource",
+    "PlatformDBResource",
+    "WarehouseResource",
+    "build_resources",
+]

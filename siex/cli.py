@@ -1,0 +1,87 @@
+"""The `siex` command. Heavy parts (Dagster, FastAPI) are imported only by the commands
+that need them, so `siex extract` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="siex", description="SIE-X semantic SEO intelligence")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_extract = sub.add_parser("extract", help="keywords for JSON Lines documents on stdin")
+    p_extract.add_argument(
+        "--top-k", type=int, default=10, help="keywords per document (default 10)"
+    )
+
+    sub.add_parser("demo", help="materialize everything for the demo tenant once, headless")
+
+    p_api = sub.add_parser("api", help="serve the REST API")
+    p_api.add_argument("--host", default="127.0.0.1")
+    p_api.add_argument("--port", type=int, default=8000)
+
+    p_run = sub.add_parser(
+        "run", help="demo site + Dagster (UI :3000) + API (:8000); Ctrl-C stops all"
+    )
+    p_run.add_argument("--dagster-port", type=int, default=3000)
+    p_run.add_argument("--api-port", type=int, default=8000)
+
+    p_site = sub.add_parser("demo-site", help="serve the demo tenant's sample sites")
+    p_site.add_argument("--port", type=int, default=None)
+
+    sub.add_parser("init", help="prepare SIEX_HOME: Dagster home, platform tables, demo tenant")
+
+    args = parser.parse_args(argv)
+    if args.command == "extract":
+        if args.top_k < 1:
+            parser.error("--top-k must be at least 1")
+        from siex.extract_cli import run_extract
+
+        return run_extract(args.top_k)
+
+    from siex.config import get_settings
+
+    settings = get_settings()
+    if args.command == "demo":
+        from siex_assets.demo import run_demo
+
+        summary = run_demo(settings, log=lambda msg: print(msg, file=sys.stderr))
+        print(json.dumps({k: summary[k] for k in ("documents", "keywords", "report", "warehouse")}))
+        return 0
+    if args.command == "api":
+        import uvicorn
+
+        from siex_api.main import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+        return 0
+    if args.command == "run":
+        from siex.supervisor import run_platform
+
+        return run_platform(settings, dagster_port=args.dagster_port, api_port=args.api_port)
+    if args.command == "demo-site":
+        import time
+
+        from siex.demo_site import serve
+
+        port = args.port or settings.demo_port
+        serve(port)
+        print(f"serving demo sites at http://127.0.0.1:{port}/", file=sys.stderr)
+        while True:
+            time.sleep(3600)
+    if args.command == "init":
+        from siex.bootstrap import ensure_demo_tenant
+        from siex.instance import prepare_dagster_home
+
+        prepare_dagster_home(settings)
+        key = ensure_demo_tenant(settings)
+        print(json.dumps({"home": str(settings.home), "demo_api_key_created": bool(key)}))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

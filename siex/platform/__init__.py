@@ -1,0 +1,1 @@
+"""Platform tables: tenants, API keys, sources, run failures (SQLAlchemy 2)."""

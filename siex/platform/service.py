@@ -1,0 +1,144 @@
+"""Operations on the platform tables, shared by the API, the CLI and the sensors."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from siex.platform import keys
+from siex.platform.models import ApiKey, RunFailure, Source, Tenant, utcnow
+from siex.warehouse import TENANT_ID
+
+SOURCE_KINDS = ("rss", "sitemap")
+SOURCE_ROLES = ("own", "competitor")
+
+
+class Conflict(Exception):
+    """The thing to create exists already."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as sensors and assets see it: plain values, no session attached."""
+
+    id: str
+    tenant_id: str
+    kind: str
+    url: str
+    role: str
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+    return slug or "tenant"
+
+
+def create_tenant(
+    session: Session, name: str, pepper: str, tenant_id: str | None = None
+) -> tuple[Tenant, str]:
+    """A new tenant and its first API key (the plaintext is returned once)."""
+    if tenant_id is None:
+        tenant_id = f"{slugify(name)}-{secrets.token_hex(3)}"
+    if not TENANT_ID.match(tenant_id):
+        raise ValueError("tenant id must match [a-z0-9][a-z0-9_-]{0,62}")
+    if session.get(Tenant, tenant_id) is not None:
+        raise Conflict(f"tenant {tenant_id!r} exists")
+    tenant = Tenant(id=tenant_id, name=name)
+    session.add(tenant)
+    plaintext = issue_api_key(session, tenant, pepper)
+    session.flush()
+    return tenant, plaintext
+
+
+def issue_api_key(session: Session, tenant: Tenant, pepper: str) -> str:
+    new = keys.generate_key(pepper)
+    session.add(
+        ApiKey(tenant=tenant, key_id=new.key_id, secret_hash=new.secret_hash, prefix=new.prefix)
+    )
+    return new.plaintext
+
+
+def authenticate(session: Session, plaintext: str, pepper: str) -> Tenant | None:
+    """The tenant owning a valid, unrevoked key; None otherwise."""
+    parts = keys.split_key(plaintext)
+    if parts is None:
+        return None
+    key_id, secret = parts
+    api_key = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+    if api_key is None or api_key.revoked_at is not None:
+        keys.verify_secret(secret, "0" * 64, pepper)  # same work either way
+        return None
+    if not keys.verify_secret(secret, api_key.secret_hash, pepper):
+        return None
+    api_key.last_used_at = utcnow()
+    return api_key.tenant
+
+
+def add_source(session: Session, tenant_id: str, kind: str, url: str, role: str = "own") -> Source:
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"kind must be one of {SOURCE_KINDS}")
+    if role not in SOURCE_ROLES:
+        raise ValueError(f"role must be one of {SOURCE_ROLES}")
+    source = Source(tenant_id=tenant_id, kind=kind, url=url, role=role)
+    session.add(source)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"source {url!r} is registered already") from exc
+    return source
+
+
+def ensure_source(
+    session: Session, tenant_id: str, kind: str, url: str, role: str = "own"
+) -> Source:
+    existing = session.scalar(
+        select(Source).where(Source.tenant_id == tenant_id, Source.url == url)
+    )
+    return existing or add_source(session, tenant_id, kind, url, role)
+
+
+def active_sources(
+    session: Session, kind: str | None = None, tenant_id: str | None = None
+) -> list[SourceSpec]:
+    query = select(Source).where(Source.active.is_(True)).order_by(Source.created_at, Source.id)
+    if kind:
+        query = query.where(Source.kind == kind)
+    if tenant_id:
+        query = query.where(Source.tenant_id == tenant_id)
+    return [
+        SourceSpec(id=s.id, tenant_id=s.tenant_id, kind=s.kind, url=s.url, role=s.role)
+        for s in session.scalars(query)
+    ]
+
+
+def tenant_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
+
+
+def record_run_failure(
+    session: Session,
+    run_id: str,
+    job_name: str,
+    tenant_id: str | None,
+    partition_key: str | None,
+    error: str,
+) -> bool:
+    """Store a failed run once; False when it was recorded already."""
+    if session.get(RunFailure, run_id) is not None:
+        return False
+    session.add(
+        RunFailure(
+            run_id=run_id,
+            job_name=job_name,
+            tenant_id=tenant_id,
+            partition_key=partition_key,
+            error=error[:4000],
+        )
+    )
+    return True

@@ -1,0 +1,214 @@
+"""The analytics warehouse: Parquet files per table, tenant and day, read with DuckDB.
+
+Layout: ``<warehouse>/<table>/tenant=<tenant>/date=<YYYY-MM-DD>/<part>.parquet``.
+Writers never share a file: each writes a temporary file and renames it into place,
+so concurrent Dagster runs (separate processes) never contend for a DuckDB lock.
+Readers open an in-memory DuckDB connection with views over the Parquet globs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+_ts = pa.timestamp("us", tz="UTC")
+
+# Columns stored in the files; ``tenant`` and ``date`` come from the folder names.
+SCHEMAS: dict[str, pa.Schema] = {
+    "pages": pa.schema(
+        [
+            ("url", pa.string()),
+            ("source_id", pa.string()),
+            ("final_url", pa.string()),
+            ("http_status", pa.int32()),
+            ("fetched_at", _ts),
+            ("content_type", pa.string()),
+            ("encoding", pa.string()),
+            ("content_hash", pa.string()),
+            ("html", pa.large_string()),
+            ("etag", pa.string()),
+            ("last_modified", pa.string()),
+            ("feed_title", pa.string()),
+            ("published_at", _ts),
+            ("run_id", pa.string()),
+        ]
+    ),
+    "documents": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("url", pa.string()),
+            ("source_id", pa.string()),
+            ("title", pa.string()),
+            ("description", pa.string()),
+            ("lang", pa.string()),
+            ("published_at", _ts),
+            ("fetched_at", _ts),
+            ("content_hash", pa.string()),
+            ("word_count", pa.int32()),
+            ("text", pa.large_string()),
+        ]
+    ),
+    "keywords": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("url", pa.string()),
+            ("content_hash", pa.string()),
+            ("rank", pa.int16()),
+            ("keyword", pa.string()),
+            ("score", pa.float32()),
+            ("lang", pa.string()),
+        ]
+    ),
+    "keyword_stats": pa.schema(
+        [
+            ("keyword", pa.string()),
+            ("documents", pa.int32()),
+            ("score_sum", pa.float32()),
+            ("best_rank", pa.int16()),
+            ("example_url", pa.string()),
+        ]
+    ),
+    "failures": pa.schema(
+        [
+            ("url", pa.string()),
+            ("source_id", pa.string()),
+            ("stage", pa.string()),
+            ("reason", pa.string()),
+            ("detail", pa.string()),
+            ("at", _ts),
+            ("run_id", pa.string()),
+        ]
+    ),
+    "reports": pa.schema(
+        [
+            ("generated_at", _ts),
+            ("documents", pa.int32()),
+            ("keywords", pa.int32()),
+            ("new_keywords", pa.int32()),
+            ("failures", pa.int32()),
+            ("markdown_path", pa.string()),
+            ("json_path", pa.string()),
+            ("chart_path", pa.string()),
+        ]
+    ),
+}
+TABLES = tuple(SCHEMAS)
+
+
+def check_tenant(tenant: str) -> str:
+    if not TENANT_ID.match(tenant or ""):
+        raise ValueError(f"invalid tenant id {tenant!r}: use [a-z0-9_-], starting alphanumeric")
+    return tenant
+
+
+def check_date(day: str) -> str:
+    if not DATE.match(day or ""):
+        raise ValueError(f"invalid date {day!r}: use YYYY-MM-DD")
+    return day
+
+
+class Warehouse:
+    """Parquet files under ``root``; DuckDB views over them for SQL."""
+
+    def __init__(self, root: Path | str, views_db: Path | str | None = None) -> None:
+        self.root = Path(root)
+        self.views_db = Path(views_db) if views_db else self.root.parent / "warehouse.duckdb"
+
+    # -- writing ------------------------------------------------------------------
+
+    def partition_dir(self, table: str, tenant: str, day: str) -> Path:
+        if table not in SCHEMAS:
+            raise KeyError(f"unknown warehouse table {table!r}")
+        return self.root / table / f"tenant={check_tenant(tenant)}" / f"date={check_date(day)}"
+
+    def write(
+        self, table: str, tenant: str, day: str, rows: Iterable[dict] | pa.Table, part: str = "data"
+    ) -> Path:
+        """Write rows as ``<part>.parquet`` of the partition, atomically (replacing it)."""
+        data = (
+            rows
+            if isinstance(rows, pa.Table)
+            else pa.Table.from_pylist(list(rows), schema=SCHEMAS[table])
+        )
+        data = data.select(SCHEMAS[table].names).cast(SCHEMAS[table])
+        folder = self.partition_dir(table, tenant, day)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{part}.parquet"
+        tmp = folder / f".{part}.{uuid.uuid4().hex}.tmp"
+        pq.write_table(data, tmp, compression="zstd")
+        os.replace(tmp, target)
+        return target
+
+    def read(self, table: str, tenant: str, day: str) -> pa.Table:
+        """All parts of one partition (an empty table when there are none)."""
+        folder = self.partition_dir(table, tenant, day)
+        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        if not files:
+            return SCHEMAS[table].empty_table()
+        return pa.concat_tables(
+            [pq.read_table(f, schema=SCHEMAS[table]) for f in files], promote_options="default"
+        )
+
+    # -- querying -----------------------------------------------------------------
+
+    def connect(self, tenant: str | None = None) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with one view per table.
+
+        With ``tenant`` the views read only that tenant's folders: another tenant's
+        files are not even opened.
+        """
+        con = duckdb.connect(":memory:")
+        for table in TABLES:
+            con.execute(f"CREATE VIEW {table} AS {self._select(table, tenant)}")
+        return con
+
+    def _select(self, table: str, tenant: str | None) -> str:
+        tenant_dir = f"tenant={check_tenant(tenant)}" if tenant else "tenant=*"
+        pattern = self.root / table / tenant_dir / "date=*" / "*.parquet"
+        if not list((self.root / table).glob(f"{tenant_dir}/date=*/*.parquet")):
+            columns = ", ".join(
+                [f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in SCHEMAS[table]]
+                + ["CAST(NULL AS VARCHAR) AS tenant", "CAST(NULL AS DATE) AS date"]
+            )
+            return f"SELECT {columns} WHERE false"
+        path = str(pattern).replace("'", "''")
+        return (
+            f"SELECT * FROM read_parquet('{path}', hive_partitioning = true, "
+            "union_by_name = true, hive_types = {'tenant': VARCHAR, 'date': DATE})"
+        )
+
+    def refresh_views_file(self) -> bool:
+        """Write ``warehouse.duckdb`` with views for analysts; skip if someone holds it open."""
+        tmp = self.views_db.with_name(f".{self.views_db.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                for table in TABLES:
+                    con.execute(f"CREATE OR REPLACE VIEW {table} AS {self._select(table, None)}")
+            finally:
+                con.close()
+            os.replace(tmp, self.views_db)
+            return True
+        except (duckdb.Error, OSError):
+            tmp.unlink(missing_ok=True)
+            return False
+
+
+def _duck_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    if pa.types.is_integer(arrow_type):
+        return "BIGINT" if arrow_type.bit_width == 64 else "INTEGER"
+    if pa.types.is_floating(arrow_type):
+        return "DOUBLE"
+    return "VARCHAR"

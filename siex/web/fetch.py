@@ -1,0 +1,160 @@
+"""HTTP fetching with the limits a crawler needs: timeouts, a size cap, a redirect
+limit, conditional GET, and a recorded reason for every page that could not be had."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import charset_normalizer
+import httpx
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream", "gzip")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+
+
+@dataclass
+class FetchResult:
+    """What one GET gave: content on success, a machine-readable reason otherwise."""
+
+    url: str
+    final_url: str
+    status: int | None = None
+    content: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    error: str | None = None  # reason code, e.g. "http_404", "too_large", "redirect_loop"
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status == 200
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    """A synchronous fetcher; one instance keeps one connection pool."""
+
+    def __init__(
+        self,
+        user_agent: str,
+        timeout_s: float = 15.0,
+        max_bytes: int = 10 * 1024 * 1024,
+        max_redirects: int = 5,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.client = httpx.Client(
+            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
+            follow_redirects=True,
+            max_redirects=max_redirects,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: tuple[str, ...] = HTML_TYPES,
+    ) -> FetchResult:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        result = FetchResult(url=url, final_url=url)
+        try:
+            with self.client.stream("GET", url, headers=headers) as response:
+                result.status = response.status_code
+                result.final_url = str(response.url)
+                result.content_type = response.headers.get("content-type", "")
+                result.etag = response.headers.get("etag")
+                result.last_modified = response.headers.get("last-modified")
+                if response.status_code == 304:
+                    return result
+                if response.status_code != 200:
+                    return _fail(result, f"http_{response.status_code}", response.reason_phrase)
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                    return _fail(
+                        result, "too_large", f"Content-Length {declared} > {self.max_bytes}"
+                    )
+                mime = result.content_type.split(";")[0].strip().lower()
+                if mime and not any(a in mime for a in accept):
+                    return _fail(result, "unsupported_content_type", mime)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        return _fail(result, "too_large", f"body over {self.max_bytes} bytes")
+                    chunks.append(chunk)
+                result.content = b"".join(chunks)
+        except httpx.TooManyRedirects as exc:
+            loop = "redirect_loop" if _is_loop(exc) else "too_many_redirects"
+            return _fail(result, loop, str(exc))
+        except httpx.TimeoutException as exc:
+            return _fail(result, "timeout", type(exc).__name__)
+        except httpx.DecodingError as exc:
+            return _fail(result, "bad_encoding", str(exc)[:200])
+        except httpx.HTTPError as exc:
+            return _fail(result, "connection_error", f"{type(exc).__name__}: {exc}"[:300])
+        return result
+
+
+def _fail(result: FetchResult, reason: str, detail: str = "") -> FetchResult:
+    result.error = reason
+    result.detail = detail
+    result.content = b""
+    return result
+
+
+def _is_loop(exc: httpx.TooManyRedirects) -> bool:
+    request = getattr(exc, "request", None)
+    return request is not None and "redirect" in str(exc).lower()
+
+
+def looks_binary(content: bytes) -> bool:
+    """True for bytes that are not text in any encoding (images, archives, noise)."""
+    sample = content[:4096]
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control / len(sample) > 0.05
+
+
+def decode_html(content: bytes, content_type: str = "") -> tuple[str, str]:
+    """Decode page bytes: declared charset, then the page's <meta>, then detection."""
+    candidates = []
+    match = re.search(r"charset=([\w\-:.]+)", content_type, re.I)
+    if match:
+        candidates.append(match.group(1))
+    meta = _META_CHARSET.search(content[:4096])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "ignore"))
+    for encoding in candidates:
+        try:
+            return content.decode(encoding), encoding.lower()
+        except (LookupError, UnicodeDecodeError):
+            continue
+    best = charset_normalizer.from_bytes(content[:200_000]).best()
+    if best is not None:
+        return content.decode(best.encoding, errors="replace"), best.encoding
+    return content.decode("utf-8", errors="replace"), "utf-8"

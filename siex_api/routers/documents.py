@@ -1,0 +1,103 @@
+"""The tenant's documents and their keywords, read from the warehouse with DuckDB.
+
+Queries open only the caller's tenant folders (``Warehouse.connect(tenant)``).
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from siex_api.deps import TenantDep, WarehouseDep
+from siex_api.errors import ApiError
+from siex_api.schemas import DocumentOut, DocumentPage, KeywordOut
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+# Latest version of each document (a page can be fetched on several days).
+_LATEST = """
+    SELECT doc_id, url, title, lang, published_at, fetched_at, word_count, date, content_hash, text
+    FROM documents {where}
+    QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY fetched_at DESC, date DESC) = 1
+"""
+
+
+def _keywords(con, doc_ids: list[str]) -> dict[str, list[KeywordOut]]:
+    if not doc_ids:
+        return {}
+    rows = con.execute(
+        """SELECT k.doc_id, k.keyword, k.score FROM keywords k
+           JOIN latest d ON d.doc_id = k.doc_id AND d.content_hash = k.content_hash AND d.date = k.date
+           WHERE k.doc_id IN (SELECT unnest(?))
+           ORDER BY k.doc_id, k.rank""",
+        [doc_ids],
+    ).fetchall()
+    found: dict[str, list[KeywordOut]] = {}
+    for doc_id, keyword, score in rows:
+        found.setdefault(doc_id, []).append(KeywordOut(text=keyword, score=round(float(score), 4)))
+    return found
+
+
+def _document(row, keywords, with_text: bool) -> DocumentOut:
+    doc_id, url, title, lang, published, fetched, words, day, _hash, text = row
+    return DocumentOut(
+        doc_id=doc_id,
+        url=url,
+        title=title,
+        lang=lang,
+        published_at=published,
+        fetched_at=fetched,
+        word_count=words,
+        date=day,
+        keywords=keywords.get(doc_id, []),
+        text=text if with_text else None,
+    )
+
+
+@router.get("", response_model=DocumentPage)
+def list_documents(
+    tenant: TenantDep,
+    warehouse: WarehouseDep,
+    date: Annotated[
+        dt.date | None, Query(description="only documents fetched that day (UTC)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DocumentPage:
+    """The tenant's documents, newest first, each with its keywords (best first)."""
+    con = warehouse.connect(tenant.id)
+    try:
+        where, params = ("WHERE date = ?", [date]) if date else ("", [])
+        con.execute(f"CREATE TEMP TABLE latest AS {_LATEST.format(where=where)}", params)
+        total = con.execute("SELECT count(*) FROM latest").fetchone()[0]
+        rows = con.execute(
+            "SELECT * FROM latest ORDER BY published_at DESC NULLS LAST, fetched_at DESC, url "
+            "LIMIT ? OFFSET ?",
+            [limit, offset],
+        ).fetchall()
+        keywords = _keywords(con, [r[0] for r in rows])
+    finally:
+        con.close()
+    return DocumentPage(
+        items=[_document(r, keywords, with_text=False) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{doc_id}", response_model=DocumentOut)
+def get_document(doc_id: str, tenant: TenantDep, warehouse: WarehouseDep) -> DocumentOut:
+    """One document with its clean text and keywords."""
+    con = warehouse.connect(tenant.id)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE latest AS {_LATEST.format(where='WHERE doc_id = ?')}", [doc_id]
+        )
+        row = con.execute("SELECT * FROM latest").fetchone()
+        if row is None:
+            raise ApiError(404, "not_found", "no such document")
+        keywords = _keywords(con, [doc_id])
+    finally:
+        con.close()
+    return _document(row, keywords, with_text=True)
