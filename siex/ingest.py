@@ -16,7 +16,7 @@ from typing import Any
 
 from siex.engine import KeywordExtractor
 from siex.platform.service import SourceSpec
-from siex.web.extract import extract_pages
+from siex.web.extract import count_words, extract_pages
 from siex.web.feeds import DiscoveredUrl, SourceError, parse_feed, parse_sitemap
 from siex.web.fetch import FEED_TYPES, Fetcher, decode_html, looks_binary
 
@@ -184,7 +184,7 @@ def build_documents(tenant: str, pages: Iterable[Row], extractor: KeywordExtract
                 "published_at": page.get("published_at") or _parse_date(extracted.published),
                 "fetched_at": page["fetched_at"],
                 "content_hash": content_hash(extracted.text),
-                "word_count": len(extracted.text.split()),
+                "word_count": count_words(extracted.text),
                 "text": extracted.text,
             }
         )

@@ -3,13 +3,19 @@
 from dagster import Definitions
 
 from resources import build_resources
-from siex.config import get_settings
+from siex.config import Settings, get_settings
 from siex_assets import ingestion, keywords, monitoring, reports
 
-defs = Definitions.merge(
-    ingestion.defs,
-    keywords.defs,
-    reports.defs,
-    monitoring.defs,
-    Definitions(resources=build_resources(get_settings())),
-)
+
+def build_definitions(settings: Settings) -> Definitions:
+    """All assets, jobs, sensors and schedules, with resources configured for ``settings``."""
+    return Definitions.merge(
+        ingestion.defs,
+        keywords.defs,
+        reports.defs,
+        monitoring.defs,
+        Definitions(resources=build_resources(settings)),
+    )
+
+
+defs = build_definitions(get_settings())

@@ -26,8 +26,9 @@ def run_demo(settings: Settings, log=print) -> dict:
     if not _port_in_use(settings.demo_port):  # `make run` may be serving it already
         server = demo_site.serve(settings.demo_port)
     try:
-        from siex_assets.definitions import defs
+        from siex_assets.definitions import build_definitions
 
+        defs = build_definitions(settings)
         instance = DagsterInstance.get()
         tenant, day = settings.demo_tenant, today_utc()
         if not instance.has_dynamic_partition(tenant_partitions.name, tenant):

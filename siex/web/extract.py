@@ -7,12 +7,15 @@ process on hostile input; a process pool turns such a crash into one failed page
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 MIN_WORDS = 20  # below this a page is navigation or an error page, not content
+# Kana and CJK ideographs: scripts written without spaces between words.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class ExtractedPage:
     html_lang: str = ""
     error: str | None = None
     detail: str = ""
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, counting each Chinese or Japanese character as one."""
+    return len(_UNSPACED.findall(text)) + len(_UNSPACED.sub(" ", text).split())
 
 
 def html_to_text(url: str, html: str) -> ExtractedPage:
@@ -47,12 +55,13 @@ def html_to_text(url: str, html: str) -> ExtractedPage:
         html_lang = (root.get("lang") or "").strip()
     except Exception:  # a fragment without a root element has no lang to read
         html_lang = ""
-    if len(text.split()) < MIN_WORDS:
+    words = count_words(text)
+    if words < MIN_WORDS:
         return ExtractedPage(
             url=url,
             title=doc.title or "",
             error="no_text",
-            detail=f"{len(text.split())} words of main text (minimum {MIN_WORDS})",
+            detail=f"{words} words of main text (minimum {MIN_WORDS})",
         )
     return ExtractedPage(
         url=url,

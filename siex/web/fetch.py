@@ -4,6 +4,7 @@ limit, conditional GET, and a recorded reason for every page that could not be h
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -50,12 +51,17 @@ class Fetcher:
         max_redirects: int = 5,
     ) -> None:
         self.max_bytes = max_bytes
+        self._hops = threading.local()  # URLs the current get() requested, redirects included
         self.client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
             follow_redirects=True,
             max_redirects=max_redirects,
+            event_hooks={"request": [self._record_hop]},
         )
+
+    def _record_hop(self, request: httpx.Request) -> None:
+        self._hops.urls.append(str(request.url))
 
     def close(self) -> None:
         self.client.close()
@@ -79,6 +85,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         result = FetchResult(url=url, final_url=url)
+        self._hops.urls = []
         try:
             with self.client.stream("GET", url, headers=headers) as response:
                 result.status = response.status_code
@@ -106,7 +113,7 @@ class Fetcher:
                     chunks.append(chunk)
                 result.content = b"".join(chunks)
         except httpx.TooManyRedirects as exc:
-            loop = "redirect_loop" if _is_loop(exc) else "too_many_redirects"
+            loop = "redirect_loop" if _is_loop(self._hops.urls, exc) else "too_many_redirects"
             return _fail(result, loop, str(exc))
         except httpx.TimeoutException as exc:
             return _fail(result, "timeout", type(exc).__name__)
@@ -124,9 +131,10 @@ def _fail(result: FetchResult, reason: str, detail: str = "") -> FetchResult:
     return result
 
 
-def _is_loop(exc: httpx.TooManyRedirects) -> bool:
-    request = getattr(exc, "request", None)
-    return request is not None and "redirect" in str(exc).lower()
+def _is_loop(visited: list[str], exc: httpx.TooManyRedirects) -> bool:
+    """True when the redirect chain came back to a URL it had requested already."""
+    urls = [*visited, str(exc.request.url)]  # exc.request: where the next hop would go
+    return len(set(urls)) < len(urls)
 
 
 def looks_binary(content: bytes) -> bool:
@@ -154,7 +162,15 @@ def decode_html(content: bytes, content_type: str = "") -> tuple[str, str]:
             return content.decode(encoding), encoding.lower()
         except (LookupError, UnicodeDecodeError):
             continue
-    best = charset_normalizer.from_bytes(content[:200_000]).best()
+    matches = charset_normalizer.from_bytes(content[:200_000])
+    best = matches.best()
     if best is not None:
-        return content.decode(best.encoding, errors="replace"), best.encoding
+        encoding = best.encoding
+        # Single-byte Latin code pages often score alike (latin-1 Swedish text "fits"
+        # cp1250 as well as cp1252). On a tie prefer windows-1252: the HTML standard's
+        # default for undeclared pages, and the code page of every supported language.
+        tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+        if any("cp1252" in m.could_be_from_charset for m in tied):
+            encoding = "cp1252"
+        return content.decode(encoding, errors="replace"), encoding
     return content.decode("utf-8", errors="replace"), "utf-8"

@@ -1,0 +1,108 @@
+"""Shared fixtures: a clean SIEX_HOME per test and a programmable HTTP server on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from siex.config import Settings, get_settings
+
+
+@pytest.fixture
+def siex_home(tmp_path, monkeypatch) -> Settings:
+    """Settings pointing at an empty SIEX_HOME (embedded SQLite, fresh warehouse)."""
+    home = tmp_path / "siex-home"
+    monkeypatch.setenv("SIEX_HOME", str(home))
+    monkeypatch.delenv("SIEX_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SIEX_SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("SIEX_FETCH_TIMEOUT_S", "5")
+    monkeypatch.setenv("SIEX_MAX_PAGE_BYTES", str(2 * 1024 * 1024))
+    return get_settings()
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
+    )
+    handler: Callable | None = None  # (request_handler) -> None, for anything unusual
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        server: LocalServer = self.server.owner  # type: ignore[attr-defined]
+        server.requests.append((self.path, dict(self.headers)))
+        route = server.routes.get(self.path)
+        if route is None:
+            route = Route(status=404, body=b"<html><body>not found</body></html>")
+        if route.handler:
+            route.handler(self)
+            return
+        self.send_response(route.status)
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(route.body)))
+        self.end_headers()
+        self.wfile.write(route.body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class LocalServer:
+    """A loopback HTTP server whose routes tests set: ``server.routes["/x"] = Route(...)``."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict]] = []
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.owner = self  # type: ignore[attr-defined]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    srv = LocalServer()
+    yield srv
+    srv.close()
+
+
+def article_html(title: str, paragraphs: list[str], lang: str = "en") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{body}</article>"
+        "<footer>Copyright</footer></body></html>"
+    )
+
+
+def rss_feed(base: str, items: list[tuple[str, str, str]]) -> bytes:
+    """RSS 2.0 with (path, title, pubDate) items."""
+    entries = "".join(
+        f"<item><title>{t}</title><link>{base}{p}</link><guid>{base}{p}</guid><pubDate>{d}</pubDate></item>"
+        for p, t, d in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test</title>'
+        f"<link>{base}/</link><description>t</description>{entries}</channel></rss>"
+    ).encode()

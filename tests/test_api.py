@@ -1,0 +1,201 @@
+"""The REST API: tenants and keys, sources, documents from the warehouse, one error shape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import build_sensor_context, instance_for_test
+from fastapi.testclient import TestClient
+
+from resources import build_resources
+from siex.warehouse import Warehouse
+from siex_api.main import create_app
+from siex_assets.ingestion.sensors import rss_sensor
+from tests.conftest import Route, rss_feed
+
+
+@pytest.fixture
+def client(siex_home):
+    with TestClient(create_app(siex_home)) as test_client:
+        yield test_client
+
+
+def _tenant(client, tenant_id: str) -> dict:
+    response = client.post("/v1/tenants", json={"name": tenant_id.title(), "id": tenant_id})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['api_key']}"}
+
+
+def _assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+def _store_document(
+    warehouse: Warehouse, tenant: str, day: str, url: str, keywords: list[str]
+) -> str:
+    doc_id = f"{tenant}-{abs(hash(url)) % 10**8}"
+    now = datetime.now(UTC)
+    warehouse.write(
+        "documents",
+        tenant,
+        day,
+        [
+            {
+                "doc_id": doc_id,
+                "url": url,
+                "source_id": "s",
+                "title": f"Title of {url}",
+                "description": "",
+                "lang": "en",
+                "published_at": now,
+                "fetched_at": now,
+                "content_hash": "h1",
+                "word_count": 100,
+                "text": f"text of {url}",
+            }
+        ],
+    )
+    warehouse.write(
+        "keywords",
+        tenant,
+        day,
+        [
+            {
+                "doc_id": doc_id,
+                "url": url,
+                "content_hash": "h1",
+                "rank": i + 1,
+                "keyword": k,
+                "score": 1.0 - i / 10,
+                "lang": "en",
+            }
+            for i, k in enumerate(keywords)
+        ],
+    )
+    return doc_id
+
+
+def test_health_and_openapi(client):
+    """Health answers with the database state; the schema documents the /v1 paths."""
+    assert client.get("/v1/health").json()["status"] == "ok"
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/v1/health",
+        "/v1/tenants",
+        "/v1/sources",
+        "/v1/documents",
+        "/v1/documents/{doc_id}",
+    } <= set(paths)
+
+
+def test_tenant_creation_returns_a_key_that_authenticates(client, siex_home):
+    """A new tenant gets an sk_live_ key, shown once, stored only as a hash."""
+    response = client.post("/v1/tenants", json={"name": "Acme Inc"})
+    assert response.status_code == 201
+    body = response.json()
+    key = body["api_key"]
+    assert key.startswith("sk_live_") and len(key) > 50
+    assert body["tenant"]["id"].startswith("acme-inc-")
+    me = client.get("/v1/tenants/me", headers={"Authorization": f"Bearer {key}"})
+    assert me.json()["id"] == body["tenant"]["id"]
+    raw = (siex_home.home / "platform.sqlite").read_bytes()
+    assert key.split("_", 3)[3].encode() not in raw
+
+
+def test_errors_share_one_shape(client):
+    """Missing key, bad key, validation error, conflict, unknown path: all {"error": {...}}."""
+    _assert_error(client.get("/v1/sources"), 401, "unauthorized")
+    _assert_error(
+        client.get("/v1/sources", headers={"Authorization": "Bearer sk_live_nope"}),
+        401,
+        "unauthorized",
+    )
+    forged = "sk_live_0123456789abcdef_" + "x" * 40
+    _assert_error(
+        client.get("/v1/sources", headers={"Authorization": f"Bearer {forged}"}),
+        401,
+        "unauthorized",
+    )
+    headers = _tenant(client, "acme")
+    error = _assert_error(
+        client.post("/v1/sources", json={"kind": "atom-ish", "url": "not a url"}, headers=headers),
+        422,
+        "validation_error",
+    )
+    assert {tuple(d["loc"]) for d in error["details"]} == {("body", "kind"), ("body", "url")}
+    _assert_error(client.post("/v1/tenants", json={"name": "again", "id": "acme"}), 409, "conflict")
+    _assert_error(
+        client.post("/v1/tenants", json={"name": "x", "id": "Bad|Id"}), 422, "validation_error"
+    )
+    _assert_error(client.get("/v1/nothing-here"), 404, "not_found")
+
+
+def test_sources_are_per_tenant(client):
+    """A tenant sees and conflicts only with its own sources."""
+    acme, beta = _tenant(client, "acme"), _tenant(client, "beta")
+    body = {"kind": "rss", "url": "https://example.com/feed.xml"}
+    assert client.post("/v1/sources", json=body, headers=acme).status_code == 201
+    _assert_error(client.post("/v1/sources", json=body, headers=acme), 409, "conflict")
+    assert client.post("/v1/sources", json=body, headers=beta).status_code == 201
+    assert [s["url"] for s in client.get("/v1/sources", headers=acme).json()] == [body["url"]]
+    assert len(client.get("/v1/sources", headers=beta).json()) == 1
+
+
+def test_documents_are_isolated_between_tenants(client, siex_home):
+    """Listing and fetching documents never reach another tenant's warehouse folders."""
+    acme, beta = _tenant(client, "acme"), _tenant(client, "beta")
+    warehouse = Warehouse(siex_home.warehouse_dir)
+    acme_doc = _store_document(
+        warehouse, "acme", "2026-11-26", "https://acme.test/a", ["compost", "mulch"]
+    )
+    beta_doc = _store_document(
+        warehouse, "beta", "2026-11-26", "https://beta.test/b", ["hydroponics"]
+    )
+
+    page = client.get("/v1/documents", headers=acme).json()
+    assert page["total"] == 1
+    assert page["items"][0]["doc_id"] == acme_doc
+    assert [k["text"] for k in page["items"][0]["keywords"]] == ["compost", "mulch"]
+    assert (
+        client.get(f"/v1/documents/{acme_doc}", headers=acme).json()["text"]
+        == "text of https://acme.test/a"
+    )
+    _assert_error(client.get(f"/v1/documents/{beta_doc}", headers=acme), 404, "not_found")
+    assert client.get("/v1/documents", headers=beta).json()["items"][0]["doc_id"] == beta_doc
+    assert client.get("/v1/documents?date=2026-11-25", headers=acme).json()["total"] == 0
+    _assert_error(client.get("/v1/documents?limit=0", headers=acme), 422, "validation_error")
+
+
+def test_documents_show_the_latest_version_of_a_page(client, siex_home):
+    """A page fetched on two days is listed once, with the newer keywords."""
+    acme = _tenant(client, "acme")
+    warehouse = Warehouse(siex_home.warehouse_dir)
+    _store_document(warehouse, "acme", "2026-11-25", "https://acme.test/a", ["old keyword"])
+    _store_document(warehouse, "acme", "2026-11-26", "https://acme.test/a", ["new keyword"])
+    items = client.get("/v1/documents", headers=acme).json()["items"]
+    assert len(items) == 1 and items[0]["date"] == "2026-11-26"
+    assert [k["text"] for k in items[0]["keywords"]] == ["new keyword"]
+
+
+def test_source_registered_through_api_is_seen_by_the_sensor(client, siex_home, server):
+    """The RSS sensor picks up a source registered a moment ago, without a restart."""
+    server.routes["/feed.xml"] = Route(
+        body=rss_feed(server.base, [("/post.html", "Post", "Mon, 23 Nov 2026 10:00:00 GMT")]),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    headers = _tenant(client, "acme")
+    with instance_for_test() as instance:
+        context = build_sensor_context(instance=instance, resources=build_resources(siex_home))
+        assert not rss_sensor(context).run_requests
+        response = client.post(
+            "/v1/sources", json={"kind": "rss", "url": server.url("/feed.xml")}, headers=headers
+        )
+        assert response.status_code == 201
+        context = build_sensor_context(instance=instance, resources=build_resources(siex_home))
+        requests = rss_sensor(context).run_requests
+    assert len(requests) == 1
+    assert requests[0].tags["siex/tenant"] == "acme"

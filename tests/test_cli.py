@@ -1,0 +1,126 @@
+"""The `siex` command: the extract contract, the headless demo, the code location."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+from siex.config import REPO_ROOT
+
+SIEX = str(Path(sys.executable).parent / "siex")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(home: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIEX_", "DAGSTER_"))}
+    env.update({"SIEX_HOME": str(home), "SIEX_SECRET_KEY": "cli-test"}, **extra)
+    return env
+
+
+def test_extract_contract_keeps_order_and_reports_bad_lines(tmp_path):
+    """One output line per input line, same order; bad lines get an error object."""
+    lines = [
+        json.dumps(
+            {
+                "id": "a",
+                "lang": "en",
+                "text": "Drip irrigation saves water. Drip irrigation kits are cheap.",
+            }
+        ),
+        "{not json",
+        json.dumps(
+            {
+                "id": "b",
+                "text": "Le compostage domestique réduit les déchets. Le compostage enrichit le sol.",
+            }
+        ),
+        json.dumps({"id": "c", "text": 42}),
+        json.dumps(["not", "an", "object"]),
+    ]
+    stdin = ("\n".join(lines) + "\n").encode() + b"\xff\xfe broken utf-8\n"
+    out = subprocess.run(
+        [SIEX, "extract", "--top-k", "3"],
+        input=stdin,
+        capture_output=True,
+        env=_env(tmp_path),
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr.decode()
+    results = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert len(results) == 6
+    assert results[0]["id"] == "a" and results[0]["lang"] == "en"
+    assert results[0]["keywords"][0]["text"] == "drip irrigation"
+    assert len(results[0]["keywords"]) <= 3
+    scores = [k["score"] for k in results[0]["keywords"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "error" in results[1] and results[1]["id"] is None
+    assert results[2]["id"] == "b" and results[2]["lang"] == "fr"
+    assert results[2]["keywords"][0]["text"].startswith("compostage")
+    assert results[3] == {"id": "c", "error": "field 'text' must be a string"}
+    assert "error" in results[4]
+    assert "UTF-8" in results[5]["error"]
+
+
+def test_demo_prints_its_summary_and_records_the_run(tmp_path):
+    """`siex demo` on an empty SIEX_HOME ends with the JSON line; its run is in the instance."""
+    home = tmp_path / "home"
+    out = subprocess.run(
+        [SIEX, "demo"],
+        capture_output=True,
+        env=_env(home, SIEX_DEMO_PORT=str(_free_port())),
+        timeout=300,
+        cwd=REPO_ROOT,
+    )
+    assert out.returncode == 0, out.stderr.decode()[-3000:]
+    summary = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    assert summary["documents"] >= 10 and summary["keywords"] >= 50
+    assert Path(summary["report"]).read_text().startswith("# SEO report — demo")
+    assert Path(summary["warehouse"]).exists()
+
+    import duckdb
+
+    con = duckdb.connect(summary["warehouse"], read_only=True)
+    assert (
+        con.execute("SELECT count(DISTINCT doc_id) FROM documents").fetchone()[0]
+        == summary["documents"]
+    )
+    con.close()
+
+    instance = DagsterInstance.from_config(str(home / "dagster"))
+    runs = instance.get_runs(RunsFilter(job_name="ingest_job"))
+    assert len(runs) == 1 and runs[0].status == DagsterRunStatus.SUCCESS
+    instance.dispose()
+
+
+def test_definitions_validate():
+    """`dagster definitions validate` accepts workspace.yaml."""
+    out = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        capture_output=True,
+        cwd=REPO_ROOT,
+        timeout=300,
+    )
+    assert out.returncode == 0, (out.stdout + out.stderr).decode()[-3000:]
+
+
+def test_engine_and_core_import_neither_dagster_nor_fastapi():
+    """The library the CLI, assets and API share stays free of the frameworks."""
+    code = (
+        "import sys, siex.engine, siex.ingest, siex.warehouse, siex.reports, siex.extract_cli, "
+        "siex.platform.service; "
+        "bad = [m for m in ('dagster', 'fastapi') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()

@@ -1,0 +1,122 @@
+"""The first version of the keyword engine: ranking, folding, languages, edge cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from siex.engine import SUPPORTED_LANGUAGES, KeywordExtractor, detect_language
+
+SAMPLES = {
+    "en": "Raised bed soil mix decides how well vegetables grow. A raised bed soil mix of compost and topsoil drains well.",
+    "sv": "Kompostering hemma minskar matavfallet. Kompostering ger näringsrik jord till trädgården och odlingen.",
+    "da": "Kompostering derhjemme mindsker madspild. Kompostering giver næringsrig jord til haven og køkkenhaven.",
+    "no": "Kompostering hjemme reduserer matavfallet. Kompostering gir næringsrik jord til hagen og grønnsakene.",
+    "fi": "Kompostointi kotona vähentää ruokajätettä. Kompostointi tuottaa ravinteikasta multaa puutarhaan.",
+    "de": "Kompostierung im eigenen Garten reduziert Abfall. Die Kompostierung liefert nährstoffreiche Erde für Beete.",
+    "nl": "Composteren thuis vermindert het afval. Composteren levert voedzame grond voor de moestuin en bloemen.",
+    "fr": "Le compostage domestique réduit les déchets. Le compostage domestique enrichit le sol du potager.",
+    "es": "El compostaje doméstico reduce los residuos. El compostaje doméstico enriquece el suelo del huerto.",
+    "it": "Il compostaggio domestico riduce i rifiuti. Il compostaggio domestico arricchisce il terreno dell'orto.",
+    "pt": "A compostagem doméstica reduz o lixo. A compostagem doméstica enriquece o solo da horta familiar.",
+}
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return KeywordExtractor()
+
+
+def test_repeated_phrase_ranks_first_with_scores_descending(extractor):
+    """The phrase the text is about comes first; scores are in (0, 1], best first."""
+    keywords = extractor.extract(SAMPLES["en"], "en", top_k=5)
+    assert keywords[0].text == "raised bed soil mix" or keywords[0].text.startswith("raised bed")
+    scores = [k.score for k in keywords]
+    assert (
+        scores[0] == 1.0 and scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    )
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_every_planned_language_gives_stemmed_keywords_without_stop_words(extractor, lang):
+    """Each of the eleven languages: keywords found, none of them a bare stop word."""
+    from siex.engine.languages import language_kit
+
+    keywords = extractor.extract(SAMPLES[lang], lang, top_k=5)
+    assert keywords, lang
+    stop = language_kit(lang).stopwords
+    assert all(k.text.lower() not in stop for k in keywords)
+    assert any(k.text.lower().startswith(("kompost", "compost", "raised")) for k in keywords[:2]), (
+        keywords
+    )
+
+
+def test_language_detection_when_not_given():
+    """Missing languages are detected; text without letters is undetermined."""
+    assert detect_language(SAMPLES["fr"]) == "fr"
+    assert detect_language(SAMPLES["de"]) == "de"
+    assert detect_language("12345 67 89") == "und"
+
+
+def test_inflections_and_overlaps_are_folded(extractor):
+    """Singular and plural forms come out once; a phrase does not repeat inside another."""
+    text = (
+        "Tomato plants need support. Tomato plant cages help. Many tomato plants grow tall, "
+        "and each tomato plant needs water. Water your tomato plants in the morning."
+    )
+    texts = [k.text for k in extractor.extract(text, "en", top_k=10)]
+    stems = [t.replace("plants", "plant") for t in texts]
+    assert len(stems) == len(set(stems)), texts
+    assert sum("tomato plant" in t for t in texts) == 1, texts
+
+
+def test_corpus_statistics_push_down_boilerplate():
+    """A phrase in every document of the corpus loses to one specific to this document."""
+    text = "Newsletter signup. Newsletter signup today. Drip irrigation saves water in dry summers."
+    plain = KeywordExtractor().extract(text, "en", top_k=3)
+    assert plain[0].text == "newsletter signup"
+    aware = KeywordExtractor(
+        doc_freq={"newslett signup": 99, "newslett": 99, "signup": 99}, n_docs=100
+    )
+    assert aware.extract(text, "en", top_k=3)[0].text != "newsletter signup"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "1234 5678 90.12 3,14",
+        "the and of to in is it that",
+        "\x00\x01\x02 \ufffd\ufffd",
+        "!!! ??? ...",
+    ],
+)
+def test_texts_without_content_give_an_empty_list(extractor, text):
+    """Empty, numeric, stop-word-only or noise input gives a defined empty result."""
+    assert extractor.extract(text, "en") == []
+
+
+def test_unknown_language_degrades_gracefully(extractor):
+    """A language without stemmer still yields keywords (statistical mode)."""
+    keywords = extractor.extract(
+        "Lorem ipsum dolor. Lorem ipsum amet. Lorem ipsum consectetur.", "la"
+    )
+    assert keywords and keywords[0].text == "lorem ipsum"
+
+
+def test_huge_text_is_cut_and_stream_is_lazy(extractor):
+    """A 5 MB text is bounded by max_chars; the stream API pulls one document at a time."""
+    big = ("Compost heaps need air. " * 250_000)[: 5 * 1024 * 1024]
+    assert extractor.extract(big, "en", top_k=3)[0].text.startswith("compost")
+    pulled = []
+
+    def docs():
+        for i in itertools.count():
+            pulled.append(i)
+            yield {"text": SAMPLES["en"], "lang": "en"}
+
+    stream = extractor.extract_stream(docs(), top_k=2)
+    next(stream), next(stream)
+    assert pulled == [0, 1]
