@@ -1,0 +1,452 @@
+"""Fetching and source discovery over real HTTP on loopback: conditional GET, RSS/Atom/RDF
+feeds and XML sitemaps (plain, index, gzip, self-referencing)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from siex.ingest import discover, requests_from
+from siex.platform.service import SourceSpec
+from siex.web.feeds import DiscoveredUrl, parse_feed
+from siex.web.fetch import Fetcher
+from tests.conftest import Route, rss_feed
+
+ETAG = '"feed-v1"'
+LAST_MODIFIED = "Wed, 01 May 2024 10:00:00 GMT"
+SITEMAP_XMLNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+@pytest.fixture
+def fetcher():
+    with Fetcher(user_agent="siex-test/1.0", timeout_s=5) as f:
+        yield f
+
+
+def rss_source(url: str) -> SourceSpec:
+    return SourceSpec(id="src-rss", tenant_id="t1", kind="rss", url=url, role="own")
+
+
+def sitemap_source(url: str) -> SourceSpec:
+    return SourceSpec(id="src-sm", tenant_id="t1", kind="sitemap", url=url, role="own")
+
+
+def conditional_route(body: bytes, content_type: str) -> Route:
+    """A route that sends ETag/Last-Modified and answers 304 when the client's validators match."""
+
+    def handle(h) -> None:
+        if_none_match = h.headers.get("If-None-Match")
+        if_modified_since = h.headers.get("If-Modified-Since")
+        fresh = (
+            if_none_match == ETAG
+            if if_none_match is not None
+            else if_modified_since == LAST_MODIFIED
+        )
+        h.send_response(304 if fresh else 200)
+        h.send_header("ETag", ETAG)
+        h.send_header("Last-Modified", LAST_MODIFIED)
+        if fresh:
+            h.end_headers()
+            return
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return Route(handler=handle)
+
+
+def headers_of(server, path: str) -> list[dict]:
+    """Request headers the server saw for ``path``, lower-cased names, in order."""
+    return [{k.lower(): v for k, v in hdrs.items()} for p, hdrs in server.requests if p == path]
+
+
+def urlset(entries: list[tuple[str, str | None]]) -> bytes:
+    """A sitemap <urlset> of (loc, lastmod or None)."""
+    body = "".join(
+        f"<url><loc>{loc}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>"
+        for loc, lastmod in entries
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="{SITEMAP_XMLNS}">{body}</urlset>'
+    ).encode()
+
+
+def sitemap_index(locs: list[str]) -> bytes:
+    body = "".join(f"<sitemap><loc>{loc}</loc></sitemap>" for loc in locs)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="{SITEMAP_XMLNS}">{body}</sitemapindex>'
+    ).encode()
+
+
+XML = {"Content-Type": "application/xml"}
+
+
+# -- conditional GET -----------------------------------------------------------------
+
+
+def test_fetcher_sends_validators_and_reports_not_modified(server, fetcher):
+    """A second GET carries the stored ETag/Last-Modified and a 304 is reported as not_modified."""
+    server.routes["/page"] = conditional_route(b"<html><body>hi</body></html>", "text/html")
+
+    first = fetcher.get(server.url("/page"))
+    assert first.ok and first.status == 200 and not first.not_modified
+    assert first.content == b"<html><body>hi</body></html>"
+    assert (first.etag, first.last_modified) == (ETAG, LAST_MODIFIED)
+
+    second = fetcher.get(server.url("/page"), etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified and second.status == 304
+    assert second.error is None and second.content == b""
+    assert second.etag == ETAG
+
+    sent = headers_of(server, "/page")
+    assert "if-none-match" not in sent[0] and "if-modified-since" not in sent[0]
+    assert sent[1]["if-none-match"] == ETAG
+    assert sent[1]["if-modified-since"] == LAST_MODIFIED
+
+
+def test_if_modified_since_alone_gets_304_and_stale_etag_gets_body(server, fetcher):
+    """Last-Modified by itself is enough for a 304; a changed ETag brings the full body back."""
+    server.routes["/page"] = conditional_route(b"<html><body>v1</body></html>", "text/html")
+
+    by_date = fetcher.get(server.url("/page"), last_modified=LAST_MODIFIED)
+    assert by_date.not_modified
+
+    stale = fetcher.get(server.url("/page"), etag='"feed-v0"')
+    assert stale.ok and not stale.not_modified
+    assert stale.content == b"<html><body>v1</body></html>"
+
+
+def test_discover_returns_none_on_304(server, fetcher):
+    """discover() gives (None, response) when the feed is unchanged, so nothing is re-queued."""
+    feed = rss_feed(server.base, [("/a", "A", "Mon, 01 Jan 2024 10:00:00 GMT")])
+    server.routes["/feed.xml"] = conditional_route(feed, "application/rss+xml")
+    source = rss_source(server.url("/feed.xml"))
+
+    urls, response = discover(source, fetcher)
+    assert [u.url for u in urls] == [server.url("/a")]
+    assert (response.etag, response.last_modified) == (ETAG, LAST_MODIFIED)
+
+    again, response2 = discover(source, fetcher, etag=response.etag, last_modified=LAST_MODIFIED)
+    assert again is None
+    assert response2.not_modified
+    assert headers_of(server, "/feed.xml")[1]["if-none-match"] == ETAG
+
+
+def test_discover_sitemap_returns_none_on_304(server, fetcher):
+    """A sitemap that answers 304 is not parsed and its children are not fetched."""
+    server.routes["/sitemap.xml"] = conditional_route(
+        sitemap_index([server.url("/child.xml")]), "application/xml"
+    )
+    urls, response = discover(sitemap_source(server.url("/sitemap.xml")), fetcher, etag=ETAG)
+    assert urls is None and response.not_modified
+    assert headers_of(server, "/child.xml") == []
+
+
+# -- feeds ---------------------------------------------------------------------------
+
+
+def test_rss2_feed_entries_in_order_with_titles_and_dates(server, fetcher):
+    """RSS 2.0 items come back in feed order (not date order) with title and pubDate."""
+    items = [
+        ("/post-b", "Post B", "Tue, 02 Jan 2024 09:30:00 GMT"),
+        ("/post-a", "Post A", "Mon, 01 Jan 2024 08:00:00 +0100"),
+        ("/post-c", "Post C &amp; friends", "Wed, 03 Jan 2024 12:00:00 GMT"),
+    ]
+    server.routes["/rss.xml"] = Route(
+        body=rss_feed(server.base, items), headers={"Content-Type": "application/rss+xml"}
+    )
+    source = rss_source(server.url("/rss.xml"))
+
+    urls, _ = discover(source, fetcher)
+
+    assert [u.url for u in urls] == [server.url(p) for p, _, _ in items]
+    assert [u.title for u in urls] == ["Post B", "Post A", "Post C & friends"]
+    assert urls[0].published_at == datetime(2024, 1, 2, 9, 30, tzinfo=UTC)
+    assert urls[1].published_at == datetime(2024, 1, 1, 7, 0, tzinfo=UTC)  # +0100 normalised
+    requests = requests_from(source, urls)
+    assert len(requests) == 3
+    assert (requests[0].url, requests[0].source_id, requests[0].title) == (
+        server.url("/post-b"),
+        "src-rss",
+        "Post B",
+    )
+
+
+def test_rss2_fingerprint_changes_only_for_the_changed_entry(server, fetcher):
+    """When one item's date changes its fingerprint changes; the other items' stay put."""
+    old = [
+        ("/a", "A", "Mon, 01 Jan 2024 10:00:00 GMT"),
+        ("/b", "B", "Mon, 01 Jan 2024 11:00:00 GMT"),
+    ]
+    new = [old[0], ("/b", "B", "Fri, 05 Jan 2024 11:00:00 GMT")]
+    source = rss_source(server.url("/rss.xml"))
+    rss = {"Content-Type": "application/rss+xml"}
+
+    server.routes["/rss.xml"] = Route(body=rss_feed(server.base, old), headers=rss)
+    before, _ = discover(source, fetcher)
+    server.routes["/rss.xml"] = Route(body=rss_feed(server.base, new), headers=rss)
+    after, _ = discover(source, fetcher)
+
+    assert before[0].fingerprint == after[0].fingerprint
+    assert before[1].fingerprint != after[1].fingerprint
+    assert before[1].url == after[1].url
+
+
+def atom_feed(base: str, b_updated: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Atom test</title><id>urn:feed</id><updated>2024-03-05T00:00:00Z</updated>
+  <link rel="self" href="{base}/atom.xml"/>
+  <entry>
+    <title>Entry one</title>
+    <link rel="edit" href="{base}/edit/one"/>
+    <link rel="alternate" type="text/html" href="{base}/one"/>
+    <id>urn:one</id>
+    <published>2024-03-01T08:00:00Z</published>
+    <updated>2024-03-02T08:00:00Z</updated>
+  </entry>
+  <entry>
+    <title type="html">Entry &lt;b&gt;two&lt;/b&gt;</title>
+    <link href="/two"/>
+    <id>urn:two</id>
+    <updated>{b_updated}</updated>
+  </entry>
+</feed>""".encode()
+
+
+def test_atom_feed_entries_with_alternate_links_dates_and_fingerprint(server, fetcher):
+    """Atom 1.0: alternate link (not the edit link), relative links resolved, updated drives version."""
+    atom = {"Content-Type": "application/atom+xml"}
+    source = rss_source(server.url("/atom.xml"))
+
+    server.routes["/atom.xml"] = Route(
+        body=atom_feed(server.base, "2024-03-04T10:00:00+02:00"), headers=atom
+    )
+    before, _ = discover(source, fetcher)
+
+    assert [u.url for u in before] == [server.url("/one"), server.url("/two")]
+    assert before[0].title == "Entry one"
+    assert "two" in before[1].title
+    assert before[0].published_at == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)  # published wins
+    assert before[0].version == "2024-03-02T08:00:00Z"  # ...but updated is the version
+    assert before[1].published_at == datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
+
+    server.routes["/atom.xml"] = Route(
+        body=atom_feed(server.base, "2024-03-09T10:00:00+02:00"), headers=atom
+    )
+    after, _ = discover(source, fetcher)
+
+    assert before[0].fingerprint == after[0].fingerprint
+    assert before[1].fingerprint != after[1].fingerprint
+
+
+def rdf_feed(base: str, second_date: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="{base}/">
+    <title>RDF test</title><link>{base}/</link><description>RSS 1.0</description>
+    <items><rdf:Seq>
+      <rdf:li rdf:resource="{base}/r1"/><rdf:li rdf:resource="{base}/r2"/><rdf:li rdf:resource="{base}/r3"/>
+    </rdf:Seq></items>
+  </channel>
+  <item rdf:about="{base}/r1"><title>First</title><link>{base}/r1</link>
+    <dc:date>2024-02-10T10:00:00Z</dc:date></item>
+  <item rdf:about="{base}/r2"><title>Second</title><link>{base}/r2</link>
+    <dc:date>{second_date}</dc:date></item>
+  <item rdf:about="{base}/r3"><title>Third</title><link>{base}/r3</link>
+    <dc:date>2024-02-01T00:00:00Z</dc:date></item>
+</rdf:RDF>""".encode()
+
+
+def test_rss1_rdf_feed_entries_dates_and_fingerprint(server, fetcher):
+    """RSS 1.0 (RDF) items with dc:date parse in order; a changed dc:date changes the fingerprint."""
+    rdf = {"Content-Type": "application/rdf+xml"}
+    source = rss_source(server.url("/index.rdf"))
+
+    server.routes["/index.rdf"] = Route(
+        body=rdf_feed(server.base, "2024-02-12T09:00:00+01:00"), headers=rdf
+    )
+    before, _ = discover(source, fetcher)
+
+    assert [u.url for u in before] == [server.url(p) for p in ("/r1", "/r2", "/r3")]
+    assert [u.title for u in before] == ["First", "Second", "Third"]
+    assert before[0].published_at == datetime(2024, 2, 10, 10, 0, tzinfo=UTC)
+    assert before[1].published_at == datetime(2024, 2, 12, 8, 0, tzinfo=UTC)
+
+    server.routes["/index.rdf"] = Route(
+        body=rdf_feed(server.base, "2024-02-20T09:00:00+01:00"), headers=rdf
+    )
+    after, _ = discover(source, fetcher)
+
+    assert [before[i].fingerprint == after[i].fingerprint for i in range(3)] == [True, False, True]
+
+
+def test_fingerprint_depends_on_url_and_version_only():
+    """DiscoveredUrl.fingerprint is stable for the same (url, version) and ignores the title."""
+    a = DiscoveredUrl("https://x.test/p", title="One", version="2024-01-01")
+    assert (
+        a.fingerprint
+        == DiscoveredUrl("https://x.test/p", title="Other", version="2024-01-01").fingerprint
+    )
+    assert a.fingerprint != DiscoveredUrl("https://x.test/p", version="2024-01-02").fingerprint
+    assert a.fingerprint != DiscoveredUrl("https://x.test/q", version="2024-01-01").fingerprint
+
+
+def test_parse_feed_skips_entries_without_link():
+    """An entry with no link at all is dropped; its neighbours are kept."""
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+      <item><title>no link</title><guid isPermaLink="false">x1</guid></item>
+      <item><title>linked</title><link>https://x.test/ok</link></item></channel></rss>"""
+    assert [u.url for u in parse_feed(feed, "https://x.test/feed")] == ["https://x.test/ok"]
+
+
+# -- sitemaps ------------------------------------------------------------------------
+
+
+def test_sitemap_urls_and_lastmod_formats(server, fetcher):
+    """A <urlset> yields every <loc> in order; W3C lastmod dates/times/offsets become aware datetimes."""
+    server.routes["/sitemap.xml"] = Route(
+        body=urlset(
+            [
+                (server.url("/d"), "2024-05-01"),
+                (server.url("/z"), "2024-05-02T12:30:00Z"),
+                (server.url("/o"), "2024-05-03T12:30:00+02:00"),
+                (server.url("/none"), None),
+                (server.url("/bad"), "yesterday"),
+            ]
+        ),
+        headers=XML,
+    )
+    urls, response = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+
+    assert response.ok
+    assert [u.url for u in urls] == [server.url(p) for p in ("/d", "/z", "/o", "/none", "/bad")]
+    assert urls[0].published_at == datetime(2024, 5, 1, tzinfo=UTC)
+    assert urls[1].published_at == datetime(2024, 5, 2, 12, 30, tzinfo=UTC)
+    assert urls[2].published_at == datetime(2024, 5, 3, 12, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert urls[2].published_at == datetime(2024, 5, 3, 10, 30, tzinfo=UTC)
+    assert urls[3].published_at is None and urls[3].version == ""
+    assert urls[4].published_at is None and urls[4].version == "yesterday"
+    assert urls[0].version == "2024-05-01"
+
+
+def test_sitemap_lastmod_change_changes_fingerprint(server, fetcher):
+    """A new <lastmod> for a page gives it a new fingerprint so it is fetched again."""
+    source = sitemap_source(server.url("/sitemap.xml"))
+    server.routes["/sitemap.xml"] = Route(
+        body=urlset([(server.url("/p"), "2024-05-01")]), headers=XML
+    )
+    before, _ = discover(source, fetcher)
+    server.routes["/sitemap.xml"] = Route(
+        body=urlset([(server.url("/p"), "2024-06-01")]), headers=XML
+    )
+    after, _ = discover(source, fetcher)
+    assert before[0].fingerprint != after[0].fingerprint
+
+
+def test_sitemap_index_follows_both_children(server, fetcher):
+    """A sitemap index is expanded: pages of both child sitemaps, in index order, with lastmod."""
+    server.routes["/sitemap_index.xml"] = Route(
+        body=sitemap_index([server.url("/sitemap-posts.xml"), server.url("/sitemap-pages.xml")]),
+        headers=XML,
+    )
+    server.routes["/sitemap-posts.xml"] = Route(
+        body=urlset(
+            [(server.url("/posts/1"), "2024-04-01"), (server.url("/posts/2"), "2024-04-02")]
+        ),
+        headers=XML,
+    )
+    server.routes["/sitemap-pages.xml"] = Route(
+        body=urlset([(server.url("/about"), "2023-12-24T08:00:00Z")]),
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+    )
+
+    urls, response = discover(sitemap_source(server.url("/sitemap_index.xml")), fetcher)
+
+    assert response.final_url == server.url("/sitemap_index.xml")
+    assert [u.url for u in urls] == [
+        server.url("/posts/1"),
+        server.url("/posts/2"),
+        server.url("/about"),
+    ]
+    assert urls[1].published_at == datetime(2024, 4, 2, tzinfo=UTC)
+    assert urls[2].published_at == datetime(2023, 12, 24, 8, 0, tzinfo=UTC)
+
+
+def test_sitemap_index_skips_a_broken_child(server, fetcher):
+    """A child sitemap that 404s or is not XML is skipped; the other child's pages still come through."""
+    server.routes["/index.xml"] = Route(
+        body=sitemap_index(
+            [server.url("/missing.xml"), server.url("/garbage.xml"), server.url("/good.xml")]
+        ),
+        headers=XML,
+    )
+    server.routes["/garbage.xml"] = Route(body=b"this is not xml", headers=XML)
+    server.routes["/good.xml"] = Route(body=urlset([(server.url("/ok"), None)]), headers=XML)
+
+    urls, _ = discover(sitemap_source(server.url("/index.xml")), fetcher)
+    assert [u.url for u in urls] == [server.url("/ok")]
+
+
+def test_gzip_sitemap(server, fetcher):
+    """A .xml.gz sitemap served as application/x-gzip is inflated and parsed."""
+    plain = urlset([(server.url(f"/g/{i}"), f"2024-01-0{i + 1}") for i in range(3)])
+    server.routes["/sitemap.xml.gz"] = Route(
+        body=gzip.compress(plain), headers={"Content-Type": "application/x-gzip"}
+    )
+    urls, _ = discover(sitemap_source(server.url("/sitemap.xml.gz")), fetcher)
+    assert [u.url for u in urls] == [server.url(f"/g/{i}") for i in range(3)]
+    assert urls[2].published_at == datetime(2024, 1, 3, tzinfo=UTC)
+
+
+def test_sitemap_with_content_encoding_gzip(server, fetcher):
+    """A sitemap sent with Content-Encoding: gzip is decoded by the HTTP layer and parsed."""
+    plain = urlset([(server.url("/enc"), "2024-01-01")])
+    server.routes["/sitemap.xml"] = Route(
+        body=gzip.compress(plain),
+        headers={"Content-Type": "application/xml", "Content-Encoding": "gzip"},
+    )
+    urls, _ = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+    assert [u.url for u in urls] == [server.url("/enc")]
+
+
+def test_sitemap_index_listing_itself_does_not_loop(server, fetcher):
+    """An index that lists itself (and a gzip child) is read once; the child's pages are found."""
+    server.routes["/sitemap.xml"] = Route(
+        body=sitemap_index([server.url("/sitemap.xml"), server.url("/child.xml.gz")]),
+        headers=XML,
+    )
+    server.routes["/child.xml.gz"] = Route(
+        body=gzip.compress(urlset([(server.url("/c1"), "2024-02-02"), (server.url("/c2"), None)])),
+        headers={"Content-Type": "application/gzip"},
+    )
+
+    urls, _ = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+
+    assert [u.url for u in urls] == [server.url("/c1"), server.url("/c2")]
+    assert urls[0].published_at == datetime(2024, 2, 2, tzinfo=UTC)
+    assert len(headers_of(server, "/sitemap.xml")) == 1
+    assert len(headers_of(server, "/child.xml.gz")) == 1
+
+
+def test_sitemap_index_loop_between_two_indexes_terminates(server, fetcher):
+    """Two indexes naming each other do not recurse; a repeated child is fetched once."""
+    server.routes["/a.xml"] = Route(
+        body=sitemap_index(
+            [server.url("/b.xml"), server.url("/pages.xml"), server.url("/pages.xml")]
+        ),
+        headers=XML,
+    )
+    server.routes["/b.xml"] = Route(body=sitemap_index([server.url("/a.xml")]), headers=XML)
+    server.routes["/pages.xml"] = Route(body=urlset([(server.url("/p"), None)]), headers=XML)
+
+    urls, _ = discover(sitemap_source(server.url("/a.xml")), fetcher)
+
+    assert [u.url for u in urls] == [server.url("/p")]
+    assert len(headers_of(server, "/a.xml")) == 1
+    assert len(headers_of(server, "/pages.xml")) == 1
