@@ -181,7 +181,7 @@ def build_documents(tenant: str, pages: Iterable[Row], extractor: KeywordExtract
                 "title": extracted.title or page.get("feed_title") or "",
                 "description": extracted.description,
                 "lang": lang,
-                "published_at": page.get("published_at") or _parse_date(extracted.published),
+                "published_at": page.get("published_at") or parse_date(extracted.published),
                 "fetched_at": page["fetched_at"],
                 "content_hash": content_hash(extracted.text),
                 "word_count": count_words(extracted.text),
@@ -191,7 +191,8 @@ def build_documents(tenant: str, pages: Iterable[Row], extractor: KeywordExtract
     return result
 
 
-def _parse_date(value: str) -> datetime | None:
+def parse_date(value: str | None) -> datetime | None:
+    """An ISO 8601 date or timestamp as an aware datetime (UTC when no zone is given)."""
     if not value:
         return None
     try:
@@ -210,13 +211,14 @@ def extract_keywords(
     previous: Iterable[Row] = (),
     top_k: int = 10,
 ) -> tuple[StepResult, int]:
-    """Keyword rows per document; documents whose text is unchanged reuse stored rows.
+    """Keyword rows per document; unchanged text, same engine version: stored rows are reused.
 
     Returns the step result and how many documents were extracted afresh.
     """
     reusable: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in previous:
-        reusable[(row["doc_id"], row["content_hash"])].append(row)
+        if row.get("engine") == extractor.version:
+            reusable[(row["doc_id"], row["content_hash"])].append(row)
     result, extracted = StepResult(), 0
     for doc in documents:
         cached = reusable.get((doc["doc_id"], doc["content_hash"]))
@@ -244,6 +246,7 @@ def extract_keywords(
                     "keyword": kw.text,
                     "score": kw.score,
                     "lang": doc["lang"],
+                    "engine": extractor.version,
                 }
             )
     return result, extracted

@@ -67,6 +67,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("keyword", pa.string()),
             ("score", pa.float32()),
             ("lang", pa.string()),
+            ("engine", pa.string()),
         ]
     ),
     "keyword_stats": pa.schema(

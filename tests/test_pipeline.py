@@ -170,7 +170,7 @@ def test_sensor_run_executes_end_to_end(siex_home, instance, demo_sites):
     checks = [
         e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
     ]
-    assert len(checks) == 2 and all(c.event_specific_data.passed for c in checks)
+    assert len(checks) == 3 and all(c.event_specific_data.passed for c in checks)
 
     con = warehouse.connect("acme")
     top = con.execute(
@@ -284,3 +284,59 @@ def test_report_lists_keywords_new_since_the_day_before(siex_home):
     assert [k["keyword"] for k in report["new_keywords"]] == ["mulch"]
     assert {k["keyword"] for k in report["top_keywords"]} == {"compost", "mulch"}
     assert summary["new_keywords"] == 1
+
+
+def test_backfill_of_a_past_day_reprocesses_stored_pages_without_fetching(
+    siex_home, instance, server, monkeypatch
+):
+    """A past partition with no URLs fetches nothing; a new engine version re-extracts its text."""
+    from siex.engine import KeywordExtractor
+
+    for i in range(2):
+        server.routes[f"/p{i}.html"] = Route(
+            body=article_html(f"Compost {i}", [PARAGRAPH, PARAGRAPH]).encode()
+        )
+    make_tenant(siex_home, "acme", [("rss", server.url("/feed.xml"))])
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    urls = {
+        "ops": {
+            "pages": {"config": {"urls": [{"url": server.url(f"/p{i}.html")} for i in range(2)]}}
+        }
+    }
+    assert run_ingest(siex_home, instance, "acme", yesterday, urls).success
+    requests_before = len(server.requests)
+
+    monkeypatch.setattr(KeywordExtractor, "version", "next-engine")
+    backfill = run_ingest(siex_home, instance, "acme", yesterday)
+    assert backfill.success
+    assert len(server.requests) == requests_before  # not even the feed was read
+    assert backfill.asset_materializations_for_node("pages")[0].metadata["stored_pages"].value == 2
+    keyword_meta = backfill.asset_materializations_for_node("keywords")[0].metadata
+    assert keyword_meta["extracted"].value == 2 and keyword_meta["reused"].value == 0
+    rows = Warehouse(siex_home.warehouse_dir).read("keywords", "acme", yesterday).to_pylist()
+    assert rows and {r["engine"] for r in rows} == {"next-engine"}
+
+
+def test_fetch_failures_show_as_a_warning_check(siex_home, instance, server):
+    """A page that cannot be fetched turns the pages check into a warning with its reason."""
+    server.routes["/ok.html"] = Route(body=article_html("Compost", [PARAGRAPH]).encode())
+    config = {
+        "ops": {
+            "pages": {
+                "config": {
+                    "urls": [{"url": server.url("/ok.html")}, {"url": server.url("/gone.html")}]
+                }
+            }
+        }
+    }
+    make_tenant(siex_home, "acme")
+    result = run_ingest(siex_home, instance, "acme", today_utc(), config)
+    assert result.success
+    check = next(
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+        and e.event_specific_data.check_name == "all_pages_fetched"
+    )
+    assert not check.passed and check.severity.value == "WARN"
+    assert check.metadata["reasons"].value == {"http_404": 1}

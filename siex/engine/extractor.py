@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
 
+# Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
+ENGINE_VERSION = "stat-0.1"
+
 # Words: letters/digits with inner hyphens or apostrophes; everything else breaks phrases.
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 _BREAK = re.compile(r"[^\w\s]")
@@ -59,6 +62,8 @@ class KeywordExtractor:
         given, phrases common across the corpus are pushed down (the tenant's own
         boilerplate, for example).
     """
+
+    version = ENGINE_VERSION
 
     def __init__(
         self,
