@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from siex.config import Settings
 from siex.demo_site import demo_source_urls
 from siex.platform.db import session_scope
@@ -14,8 +12,8 @@ from siex.platform.service import create_tenant, ensure_source
 def ensure_demo_tenant(settings: Settings) -> str | None:
     """Create the demo tenant and its three sources if missing.
 
-    Returns the new API key the first time (also kept, mode 0600, in
-    ``$SIEX_HOME/demo-api-key`` for the README's curl examples), else None.
+    Returns the new API key the first time, else None. The key is not kept anywhere
+    in clear: `siex keys create --tenant demo` issues another one.
     """
     tenant_id, plaintext = settings.demo_tenant, None
     with session_scope(settings.platform_db_url) as session:
@@ -28,10 +26,4 @@ def ensure_demo_tenant(settings: Settings) -> str | None:
             )
         for kind, url, role in demo_source_urls(settings.demo_base_url):
             ensure_source(session, tenant_id, kind, url, role)
-    if plaintext:
-        path = settings.home / "demo-api-key"
-        path.unlink(missing_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(plaintext + "\n")
     return plaintext

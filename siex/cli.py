@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("init", help="prepare SIEX_HOME: Dagster home, platform tables, demo tenant")
 
+    p_keys = sub.add_parser("keys", help="API keys")
+    keys_sub = p_keys.add_subparsers(dest="keys_command", required=True)
+    p_key_create = keys_sub.add_parser("create", help="issue a new API key for a tenant; prints it once")
+    p_key_create.add_argument("--tenant", required=True)
+
     args = parser.parse_args(argv)
     if args.command == "extract":
         if args.top_k < 1:
@@ -79,6 +84,18 @@ def main(argv: list[str] | None = None) -> int:
         prepare_dagster_home(settings)
         key = ensure_demo_tenant(settings)
         print(json.dumps({"home": str(settings.home), "demo_api_key_created": bool(key)}))
+        return 0
+    if args.command == "keys":
+        from siex.platform.db import session_scope
+        from siex.platform.models import Tenant
+        from siex.platform.service import issue_api_key
+
+        with session_scope(settings.platform_db_url) as session:
+            tenant = session.get(Tenant, args.tenant)
+            if tenant is None:
+                print(f"no tenant {args.tenant!r}", file=sys.stderr)
+                return 1
+            print(issue_api_key(session, tenant, settings.resolved_secret_key()))
         return 0
     return 2
 

@@ -85,8 +85,8 @@ def run_platform(settings: Settings, dagster_port: int = 3000, api_port: int = 8
             f"  API docs     http://127.0.0.1:{api_port}/docs\n"
             f"  demo sites   {settings.demo_base_url}/own/  and  /competitor/\n"
             f"  warehouse    {settings.warehouse_db_path}  (DuckDB views over {settings.warehouse_dir})\n"
-            + (f"  demo API key {key}  (also in {settings.home / 'demo-api-key'})\n" if key
-               else f"  demo API key in {settings.home / 'demo-api-key'}\n")
+            + (f"  demo API key {key}  (shown once; `siex keys create --tenant demo` makes another)\n"
+               if key else "  demo API key: `.venv/bin/siex keys create --tenant demo` issues one\n")
             + "Press Ctrl-C to stop everything.\n",
             file=sys.stderr,
         )  # fmt: skip

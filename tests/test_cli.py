@@ -124,3 +124,31 @@ def test_engine_and_core_import_neither_dagster_nor_fastapi():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert out.returncode == 0, out.stderr.decode()
+
+
+def test_keys_create_issues_a_working_key_stored_only_hashed(tmp_path):
+    """`siex keys create` prints a key that authenticates; SIEX_HOME holds no plaintext key."""
+    from siex.config import Settings
+    from siex.platform.db import session_scope
+    from siex.platform.service import authenticate
+
+    home = tmp_path / "home"
+    env = _env(home)
+    init = subprocess.run([SIEX, "init"], capture_output=True, env=env, timeout=120, cwd=REPO_ROOT)
+    assert init.returncode == 0, init.stderr.decode()
+    assert json.loads(init.stdout)["demo_api_key_created"] is True
+    out = subprocess.run(
+        [SIEX, "keys", "create", "--tenant", "demo"], capture_output=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr.decode()
+    key = out.stdout.decode().strip()
+    settings = Settings(home=home, secret_key="cli-test")
+    with session_scope(settings.platform_db_url) as session:
+        assert authenticate(session, key, "cli-test").id == "demo"
+        assert authenticate(session, key, "another-secret") is None
+    secret = key.split("_", 3)[3].encode()
+    assert not any(secret in p.read_bytes() for p in home.rglob("*") if p.is_file())
+    missing = subprocess.run(
+        [SIEX, "keys", "create", "--tenant", "nobody"], capture_output=True, env=env, timeout=120
+    )
+    assert missing.returncode == 1 and b"no tenant" in missing.stderr
