@@ -122,8 +122,9 @@ def _chart(top: list, path: Path, title: str) -> None:
     rows = list(reversed(top[:15]))
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(rows) + 1)))
     if rows:
-        ax.barh([r[0] for r in rows], [r[2] for r in rows], color="#2f6f4f")
-        ax.set_xlabel("summed keyword score across documents")
+        ax.barh([r[0] for r in rows], [r[1] for r in rows], color="#2f6f4f")
+        ax.set_xlabel("documents where the keyword ranks in the top keywords")
+        ax.xaxis.get_major_locator().set_params(integer=True)
     else:
         ax.text(0.5, 0.5, "no keywords yet", ha="center", va="center")
         ax.set_axis_off()
