@@ -25,7 +25,12 @@ def build_resources(settings: Settings) -> dict:
             max_redirects=settings.max_redirects,
             max_urls_per_run=settings.max_urls_per_run,
         ),
-        "keyword_engine": KeywordEngineResource(top_k=settings.top_k),
+        "keyword_engine": KeywordEngineResource(
+            top_k=settings.top_k,
+            mode=settings.engine_mode,
+            model_path=settings.model_path,
+            model_languages=settings.model_languages,
+        ),
         "platform": PlatformDBResource(database_url=settings.platform_db_url),
     }
 

@@ -4,10 +4,17 @@ from siex.engine import KeywordExtractor
 
 
 class KeywordEngineResource(ConfigurableResource):
-    """The keyword engine and how many keywords to keep per document."""
+    """The keyword engine: mode, model and how many keywords to keep per document.
+
+    The model is loaded once per run process and shared by every asset in it.
+    """
 
     top_k: int = 10
-    max_ngram: int = 3
+    mode: str = "semantic"
+    model_path: str | None = None  # a local sentence-transformers folder; None: packaged MiniLM
+    model_languages: list[str] = ["en"]  # noqa: RUF012 (pydantic copies defaults)
 
     def extractor(self) -> KeywordExtractor:
-        return KeywordExtractor(max_ngram=self.max_ngram)
+        return KeywordExtractor(
+            mode=self.mode, model_path=self.model_path, model_languages=self.model_languages
+        )

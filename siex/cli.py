@@ -16,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     p_extract.add_argument(
         "--top-k", type=int, default=10, help="keywords per document (default 10)"
     )
+    p_extract.add_argument(
+        "--batch-size", type=int, default=32, help="documents per model call (default 32)"
+    )
+    p_extract.add_argument(
+        "--fast", action="store_true", help="statistical mode: no model, several times faster"
+    )
 
     sub.add_parser("demo", help="materialize everything for the demo tenant once, headless")
 
@@ -36,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p_keys = sub.add_parser("keys", help="API keys")
     keys_sub = p_keys.add_subparsers(dest="keys_command", required=True)
-    p_key_create = keys_sub.add_parser("create", help="issue a new API key for a tenant; prints it once")
+    p_key_create = keys_sub.add_parser(
+        "create", help="issue a new API key for a tenant; prints it once"
+    )
     p_key_create.add_argument("--tenant", required=True)
 
     args = parser.parse_args(argv)
@@ -45,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--top-k must be at least 1")
         from siex.extract_cli import run_extract
 
-        return run_extract(args.top_k)
+        return run_extract(
+            args.top_k, mode="statistical" if args.fast else "semantic", batch_size=args.batch_size
+        )
 
     from siex.config import get_settings
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_urls_per_run: int = 500
     # Keywords
     top_k: int = 10
+    engine_mode: str = Field(default="semantic", description="'semantic' or 'statistical'")
+    model_path: str | None = Field(default=None, description="local sentence-transformers model")
+    model_languages: list[str] = Field(default=["en"], description='JSON list, ["*"] for all')
     # Demo
     demo_port: int = 8765
     demo_tenant: str = "demo"

@@ -1,16 +1,22 @@
-"""`siex extract`: JSON Lines in, JSON Lines out, one line per input line, same order."""
+"""`siex extract`: JSON Lines in, JSON Lines out, one line per input line, same order.
+
+Lines are read in batches so the semantic model sees many documents per call; a
+line that is not a valid document gets an error object and the rest go on.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import IO
 
 from siex.engine import KeywordExtractor
 
 
-def process_line(raw: bytes, extractor: KeywordExtractor, top_k: int) -> dict | None:
-    """The output object for one input line (None for a blank line)."""
+def parse_line(raw: bytes) -> dict | None:
+    """A document ``{"id", "text", "lang"?, "title"?}``, an error object, or None (blank)."""
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -24,31 +30,63 @@ def process_line(raw: bytes, extractor: KeywordExtractor, top_k: int) -> dict | 
     if not isinstance(doc, dict):
         return {"id": None, "error": "each line must be a JSON object"}
     doc_id = doc.get("id")
-    text, lang = doc.get("text"), doc.get("lang")
-    if not isinstance(text, str):
+    if not isinstance(doc.get("text"), str):
         return {"id": doc_id, "error": "field 'text' must be a string"}
-    if lang is not None and not isinstance(lang, str):
-        return {"id": doc_id, "error": "field 'lang' must be a string"}
+    for field in ("lang", "title"):
+        if doc.get(field) is not None and not isinstance(doc[field], str):
+            return {"id": doc_id, "error": f"field '{field}' must be a string"}
+    return {"id": doc_id, "text": doc["text"], "lang": doc.get("lang"), "title": doc.get("title")}
+
+
+def extract_lines(
+    lines: Iterable[bytes], extractor: KeywordExtractor, top_k: int, batch_size: int = 32
+) -> Iterator[dict]:
+    """Output objects for the input lines, in order, ``batch_size`` lines at a time."""
+    parsed = (p for p in map(parse_line, lines) if p is not None)
+    while batch := list(islice(parsed, batch_size)):
+        docs = [p for p in batch if "error" not in p]
+        results = dict(zip(map(id, docs), _extract(docs, extractor, top_k), strict=True))
+        for item in batch:
+            yield item if "error" in item else results[id(item)]
+
+
+def _extract(docs: list[dict], extractor: KeywordExtractor, top_k: int) -> list[dict]:
+    for doc in docs:
+        doc["lang"] = extractor.language_of(doc["text"], doc["lang"])
     try:
-        resolved = extractor.language_of(text, lang)
-        keywords = extractor.extract(text, resolved, top_k=top_k, title=doc.get("title"))
-    except Exception as exc:  # one bad document never stops the batch
-        return {"id": doc_id, "error": f"extraction failed: {type(exc).__name__}: {exc}"}
-    return {"id": doc_id, "lang": resolved, "keywords": [k.as_dict() for k in keywords]}
+        keywords = extractor.extract_batch(docs, top_k)
+    except Exception:  # isolate the document that broke the batch
+        return [_extract_one(doc, extractor, top_k) for doc in docs]
+    return [_output(doc, ks) for doc, ks in zip(docs, keywords, strict=True)]
 
 
-def run_extract(top_k: int, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None) -> int:
+def _extract_one(doc: dict, extractor: KeywordExtractor, top_k: int) -> dict:
+    try:
+        return _output(doc, extractor.extract_batch([doc], top_k)[0])
+    except Exception as exc:
+        return {"id": doc["id"], "error": f"extraction failed: {type(exc).__name__}: {exc}"}
+
+
+def _output(doc: dict, keywords) -> dict:
+    return {"id": doc["id"], "lang": doc["lang"], "keywords": [k.as_dict() for k in keywords]}
+
+
+def run_extract(
+    top_k: int,
+    mode: str = "semantic",
+    batch_size: int = 32,
+    stdin: IO[bytes] | None = None,
+    stdout: IO[str] | None = None,
+) -> int:
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout
-    extractor = KeywordExtractor()
-    lines = iter(stdin)
+    extractor = KeywordExtractor(mode=mode)
+    lines: Iterable[bytes] = stdin
     if sys.stderr.isatty():
         from tqdm import tqdm
 
-        lines = tqdm(lines, unit="doc", desc="extract", file=sys.stderr)
-    for raw in lines:
-        out = process_line(raw, extractor, top_k)
-        if out is not None:
-            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    stdout.flush()
+        lines = tqdm(stdin, unit="doc", desc="extract", file=sys.stderr)
+    for out in extract_lines(lines, extractor, top_k, batch_size):
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()
     return 0

@@ -219,14 +219,18 @@ def extract_keywords(
     for row in previous:
         if row.get("engine") == extractor.version:
             reusable[(row["doc_id"], row["content_hash"])].append(row)
-    result, extracted = StepResult(), 0
+    result = StepResult()
+    fresh = []
     for doc in documents:
         cached = reusable.get((doc["doc_id"], doc["content_hash"]))
         if cached:
             result.rows.extend(cached)
-            continue
-        keywords = extractor.extract(doc["text"], doc["lang"], top_k=top_k, title=doc["title"])
-        extracted += 1
+        else:
+            fresh.append(doc)
+    batches = extractor.extract_stream(
+        ({"text": d["text"], "lang": d["lang"], "title": d["title"]} for d in fresh), top_k=top_k
+    )
+    for doc, keywords in zip(fresh, batches, strict=True):
         if not keywords:
             result.fail(
                 doc["url"],
@@ -249,6 +253,7 @@ def extract_keywords(
                     "engine": extractor.version,
                 }
             )
+    extracted = len(fresh)
     return result, extracted
 
 

@@ -1,28 +1,30 @@
-"""Statistical keyphrase extraction: the first version of the SIE-X engine.
+"""Keyphrase extraction: the SIE-X engine.
 
-Candidates are runs of up to three content words between stop words and
-punctuation; each is scored by how often its stemmed form recurs, where it first
-appears and, when a corpus is known, how rare it is across that corpus. Inflected
-forms and overlapping spans are folded so the list reads like one an SEO person
-would write by hand.
+Candidates are spans of content words (see ``candidates``). Each is scored on how
+often its stemmed form recurs, how early it first appears, how unusual its words
+are in the language at large (wordfreq) and, when a corpus is known, how rare it is
+across that corpus. In semantic mode the best candidates are then re-ranked by
+their similarity to the document (``semantic``), computed in batches across
+documents. Phrases inside a better phrase are folded away, so the list reads like
+one an SEO person would write by hand.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
 
+from siex.engine.candidates import Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
+from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, SemanticRanker
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "stat-0.1"
-
-# Words: letters/digits with inner hyphens or apostrophes; everything else breaks phrases.
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
-_BREAK = re.compile(r"[^\w\s]")
+ENGINE_VERSION = "0.2"
+MODES = ("semantic", "statistical")
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,11 @@ class Keyword:
 
 
 @dataclass
-class _Candidate:
-    stems: tuple[str, ...]
-    count: int = 0
-    first_position: int = 0
-    surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+class Scored:
+    """A candidate with its score, before folding and normalisation."""
 
-    @property
-    def text(self) -> str:
-        return max(self.surfaces.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+    candidate: Candidate
+    score: float
 
 
 class KeywordExtractor:
@@ -51,31 +49,64 @@ class KeywordExtractor:
 
     Parameters
     ----------
-    max_ngram:
+    mode:
+        ``"semantic"`` (default) re-ranks the best candidates of documents in the
+        model's languages by similarity to the document; ``"statistical"`` uses no
+        model at all and is several times faster, for bulk jobs.
+    model_path, model_languages:
+        The sentence-transformers model (a local folder; None for the packaged
+        all-MiniLM-L6-v2) and the languages it understands (``("*",)``: all).
+    semantic_weight:
+        Share of the semantic similarity in the final score (the rest is the
+        statistical score scaled to the document's best).
+    rerank_depth:
+        How many of the statistically best candidates are re-ranked per document.
+    max_words:
         Longest phrase, in words.
     max_chars:
         Texts are cut to this many characters; keyphrases live early in pages and
         the cut bounds time and memory for huge inputs.
+    rarity_weight:
+        Exponent on the rarity of the phrase's most unusual word; 0 ignores rarity.
     doc_freq, n_docs:
-        Optional corpus statistics: ``doc_freq`` maps a stemmed phrase (words joined by
-        a space) to the number of documents containing it, out of ``n_docs``. When
-        given, phrases common across the corpus are pushed down (the tenant's own
-        boilerplate, for example).
+        Optional corpus statistics: ``doc_freq`` maps a candidate key (stems joined
+        by spaces, see ``Candidate.key``) to the number of documents containing it,
+        out of ``n_docs``. Phrases common across the corpus (boilerplate, the site's
+        own name) are pushed down.
     """
-
-    version = ENGINE_VERSION
 
     def __init__(
         self,
-        max_ngram: int = 3,
+        mode: str = "semantic",
+        model_path: str | Path | None = None,
+        model_languages: Sequence[str] = DEFAULT_MODEL_LANGUAGES,
+        semantic_weight: float = 0.7,
+        rerank_depth: int = 30,
+        max_words: int = 4,
         max_chars: int = 200_000,
+        rarity_weight: float = 1.0,
         doc_freq: Mapping[str, int] | None = None,
         n_docs: int = 0,
     ) -> None:
-        self.max_ngram = max_ngram
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.mode = mode
+        self.model_path = str(model_path) if model_path else None
+        self.model_languages = tuple(model_languages)
+        self.semantic_weight = semantic_weight
+        self.rerank_depth = rerank_depth
+        self.max_words = max_words
         self.max_chars = max_chars
+        self.rarity_weight = rarity_weight
         self.doc_freq = doc_freq or {}
         self.n_docs = n_docs
+
+    @property
+    def version(self) -> str:
+        """Identifies what produced a result: engine version, mode and model."""
+        if self.mode == "statistical":
+            return f"{ENGINE_VERSION}-statistical"
+        return f"{ENGINE_VERSION}-semantic-{Path(self.model_path).name if self.model_path else 'minilm'}"
 
     # -- public API ---------------------------------------------------------------
 
@@ -83,95 +114,134 @@ class KeywordExtractor:
         self, text: str, lang: str | None = None, top_k: int = 10, title: str | None = None
     ) -> list[Keyword]:
         """Best ``top_k`` keyphrases of ``text``, best first, scores in (0, 1]."""
-        if not isinstance(text, str):
-            raise TypeError("text must be a string")
-        text = text[: self.max_chars]
-        kit = language_kit(normalize_lang(lang) or detect_language(text))
-        candidates = self._candidates(text, kit, title)
-        if not candidates:
-            return []
-        scored = sorted(
-            ((self._score(c, kit), c) for c in candidates.values()),
-            key=lambda sc: (-sc[0], sc[1].first_position),
-        )
-        return self._fold(scored, top_k)
+        return self.extract_batch([{"text": text, "lang": lang, "title": title}], top_k)[0]
 
-    def extract_batch(self, docs: Iterable[Mapping], top_k: int = 10) -> list[list[Keyword]]:
-        """Keyphrases for each ``{"text", "lang"?, "title"?}`` mapping, in order."""
-        return list(self.extract_stream(docs, top_k=top_k))
+    def extract_batch(self, docs: Sequence[Mapping], top_k: int = 10) -> list[list[Keyword]]:
+        """Keyphrases for each ``{"text", "lang"?, "title"?}`` mapping, in order.
 
-    def extract_stream(self, docs: Iterable[Mapping], top_k: int = 10) -> Iterator[list[Keyword]]:
-        """Lazily extract from an unbounded stream; memory stays bounded by one document."""
-        for doc in docs:
-            yield self.extract(doc["text"], doc.get("lang"), top_k=top_k, title=doc.get("title"))
+        In semantic mode the model sees the whole batch at once, which is where its
+        speed comes from: pass batches of tens of documents.
+        """
+        prepared = [self._prepare(doc) for doc in docs]
+        if self.mode == "semantic":
+            self._rerank(prepared)
+        return [self.finish(scored, top_k) for _text, _lang, scored in prepared]
+
+    def extract_stream(
+        self, docs: Iterable[Mapping], top_k: int = 10, batch_size: int = 32
+    ) -> Iterator[list[Keyword]]:
+        """Lazily extract from an unbounded stream, ``batch_size`` documents at a time;
+        memory stays bounded by one batch."""
+        iterator = iter(docs)
+        while batch := list(islice(iterator, batch_size)):
+            yield from self.extract_batch(batch, top_k)
 
     def language_of(self, text: str, lang: str | None = None) -> str:
         return normalize_lang(lang) or detect_language(text[: self.max_chars])
 
-    # -- internals ----------------------------------------------------------------
+    def candidates(self, text: str, lang: str | None = None) -> dict[tuple[str, ...], Candidate]:
+        """The candidate phrases of a text, keyed by stems (for corpus statistics)."""
+        kit = language_kit(self.language_of(text, lang))
+        return find_candidates(tokenize(text[: self.max_chars], kit), self.max_words)
 
-    def _candidates(self, text: str, kit: LanguageKit, title: str | None) -> dict:
-        candidates: dict[tuple[str, ...], _Candidate] = {}
-        position = 0
-        sources = ([title] * 2 if title else []) + [text]  # a title counts like a repetition
-        for source in sources:
-            run: list[tuple[str, str]] = []  # (surface, stem) of consecutive content words
-            for token in _TOKEN.findall(source):
-                if _BREAK.fullmatch(token) or self._is_stop(token, kit):
-                    self._add_run(run, candidates, position)
-                    run = []
-                else:
-                    run.append((token, kit.stem(token.lower())))
-                position += 1
-            self._add_run(run, candidates, position)
-        return candidates
+    # -- ranking ------------------------------------------------------------------
 
-    @staticmethod
-    def _is_stop(token: str, kit: LanguageKit) -> bool:
-        lower = token.lower()
-        return (
-            lower in kit.stopwords
-            or len(lower) < 2
-            or lower.replace("-", "").isdigit()
-            or not any(ch.isalpha() for ch in lower)
+    def rank(self, text: str, lang: str | None = None, title: str | None = None) -> list[Scored]:
+        """Every candidate with its statistical score, best first."""
+        return self._prepare({"text": text, "lang": lang, "title": title})[2]
+
+    def _prepare(self, doc: Mapping) -> tuple[str, str, list[Scored]]:
+        text, title = doc["text"], doc.get("title")
+        if not isinstance(text, str):
+            raise TypeError("text must be a string")
+        text = text[: self.max_chars]
+        lang = self.language_of(text, doc.get("lang"))
+        kit = language_kit(lang)
+        if title:
+            text = f"{title}.\n{text}"
+        candidates = find_candidates(tokenize(text, kit), self.max_words)
+        scored = [Scored(c, self._score(c, kit)) for c in candidates.values()]
+        scored.sort(key=lambda s: (-s.score, s.candidate.first_position))
+        return text, lang, scored
+
+    def _rerank(self, prepared: list[tuple[str, str, list[Scored]]]) -> None:
+        """Blend each document's best candidates with their similarity to the document."""
+        ranker = shared_ranker(self.model_path, self.model_languages)
+        chosen = [
+            i for i, (_t, lang, scored) in enumerate(prepared) if scored and ranker.supports(lang)
+        ]
+        if not chosen:
+            return
+        heads = [prepared[i][2][: self.rerank_depth] for i in chosen]
+        sims = ranker.similarities(
+            [prepared[i][0] for i in chosen], [[s.candidate.text for s in head] for head in heads]
         )
+        w = self.semantic_weight
+        for i, head, sim in zip(chosen, heads, sims, strict=True):
+            best = head[0].score or 1.0
+            blended = [
+                Scored(s.candidate, (1 - w) * s.score / best + w * float(x))
+                for s, x in zip(head, sim, strict=True)
+            ]
+            blended.sort(key=lambda s: (-s.score, s.candidate.first_position))
+            floor = min(s.score for s in blended)
+            tail = [
+                Scored(s.candidate, floor * s.score / best)
+                for s in prepared[i][2][self.rerank_depth :]
+            ]
+            prepared[i] = (prepared[i][0], prepared[i][1], blended + tail)
 
-    def _add_run(self, run: list[tuple[str, str]], candidates: dict, position: int) -> None:
-        for n in range(1, self.max_ngram + 1):
-            for start in range(len(run) - n + 1):
-                words = run[start : start + n]
-                stems = tuple(stem for _, stem in words)
-                cand = candidates.get(stems)
-                if cand is None:
-                    cand = candidates[stems] = _Candidate(stems, first_position=position)
-                cand.count += 1
-                surface = " ".join(w for w, _ in words)
-                # Keep capitalization only for acronyms and proper names used as such.
-                cand.surfaces[surface if surface.isupper() else surface.lower()] += 1
-
-    def _score(self, cand: _Candidate, kit: LanguageKit) -> float:
-        n = len(cand.stems)
-        frequency = math.log1p(cand.count)
+    def _score(self, cand: Candidate, kit: LanguageKit) -> float:
+        n = cand.content
+        frequency = cand.count
         # Phrases seen once are only worth it when they are long and specific.
-        length_weight = 1.0 + 0.6 * (n - 1) if cand.count > 1 else 0.5 + 0.2 * (n - 1)
-        position_weight = 1.0 + 1.0 / math.log(math.e + cand.first_position / 50)
-        score = frequency * length_weight * position_weight
+        length = 1.0 + 0.6 * (n - 1) if cand.count > 1 else 0.5 + 0.2 * (n - 1)
+        position = 1.0 + 1.0 / math.log(math.e + cand.first_position / 50)
+        score = frequency * length * position
+        if self.rarity_weight:
+            rarest = max(kit.rarity(w) for w in cand.words)
+            score *= rarest**self.rarity_weight
         if self.n_docs:
-            df = self.doc_freq.get(" ".join(cand.stems), 0)
+            df = self.doc_freq.get(cand.key, 0)
             score *= math.log((1 + self.n_docs) / (1 + df)) + 1.0
         return score
 
-    def _fold(self, scored: list[tuple[float, _Candidate]], top_k: int) -> list[Keyword]:
-        """Drop candidates whose stems are covered by, or cover, a better phrase."""
-        chosen: list[tuple[float, _Candidate]] = []
-        for score, cand in scored:
-            stems = set(cand.stems)
-            if any(stems <= set(c.stems) or set(c.stems) <= stems for _, c in chosen):
+    @staticmethod
+    def finish(scored: list[Scored], top_k: int) -> list[Keyword]:
+        """Fold phrases that overlap a better one, keep ``top_k``, scale scores to (0, 1]."""
+        chosen: list[Scored] = []
+        for item in scored:
+            stems = item.candidate.stems
+            if any(_overlaps(c.candidate.stems, stems) for c in chosen):
                 continue
-            chosen.append((score, cand))
+            chosen.append(item)
             if len(chosen) >= top_k:
                 break
         if not chosen:
             return []
-        best = chosen[0][0]
-        return [Keyword(c.text, round(s / best, 4)) for s, c in chosen]
+        best = chosen[0].score or 1.0
+        return [Keyword(c.candidate.text, round(max(c.score, 0.0) / best, 4)) for c in chosen]
+
+
+@lru_cache(maxsize=8)
+def shared_ranker(model_path: str | None, languages: tuple[str, ...]) -> SemanticRanker:
+    """One ranker, hence one loaded model, per model and process."""
+    return SemanticRanker(model_path, languages)
+
+
+def _overlaps(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """``new`` sits inside a chosen phrase, pads one with two or more extra words, or is
+    a long phrase that runs into one ("tomato plants grow" after "plants grow tall")."""
+    if _contains(chosen, new) or (len(new) - len(chosen) >= 2 and _contains(new, chosen)):
+        return True
+    if len(new) < 3:
+        return False
+    return any(
+        chosen[-k:] == new[:k] or new[-k:] == chosen[:k]
+        for k in range(1, min(len(chosen), len(new)))
+    )
+
+
+def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    n = len(shorter)
+    return len(longer) > n and any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))

@@ -1,13 +1,16 @@
-"""Per-language resources: stop words (stopwords-iso), Snowball stemmers, detection."""
+"""Per-language resources: stop words (stopwords-iso), Snowball stemmers, word
+frequencies (wordfreq), elisions, and language detection (py3langid)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import py3langid
 import snowballstemmer
 import stopwordsiso
+import wordfreq
 
 # The plan's eleven languages, mapped to their Snowball stemmer names.
 SNOWBALL_NAMES = {
@@ -27,6 +30,13 @@ SUPPORTED_LANGUAGES = tuple(SNOWBALL_NAMES)
 
 # Language identifiers report Norwegian as Bokmål or Nynorsk.
 _LANG_ALIASES = {"nb": "no", "nn": "no"}
+_WORDFREQ_CODES = {"no": "nb"}
+
+# Elided words split off their host: l'avion → l + avion.
+ELISIONS = {
+    "fr": frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}),
+    "it": frozenset({"l", "d", "dell", "all", "nell", "sull", "dall", "un", "c"}),
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +45,24 @@ class LanguageKit:
 
     code: str
     stopwords: frozenset[str]
-    stem: callable  # str -> str
+    stem: Callable[[str], str]
+    elisions: frozenset[str] = field(default_factory=frozenset)
+    has_frequencies: bool = False
 
     @property
     def supported(self) -> bool:
         return self.code in SNOWBALL_NAMES
+
+    def rarity(self, word: str) -> float:
+        """How unusual a word is in general use: 8 − Zipf frequency, in [0.5, 8]."""
+        if not self.has_frequencies:
+            return 4.0
+        return _rarity(word.lower(), _WORDFREQ_CODES.get(self.code, self.code))
+
+
+@lru_cache(maxsize=200_000)
+def _rarity(word: str, code: str) -> float:
+    return min(8.0, max(0.5, 8.0 - wordfreq.zipf_frequency(word, code)))
 
 
 def normalize_lang(lang: str | None) -> str | None:
@@ -51,15 +74,21 @@ def normalize_lang(lang: str | None) -> str | None:
 
 @lru_cache(maxsize=64)
 def language_kit(lang: str) -> LanguageKit:
-    """Stop words and stemmer for ``lang``; unknown languages get identity stemming."""
+    """Resources for ``lang``; a language we know little about still works (no stemming)."""
     code = normalize_lang(lang) or "und"
     words = stopwordsiso.stopwords(code) if stopwordsiso.has_lang(code) else set()
     if code in SNOWBALL_NAMES:
-        stemmer = snowballstemmer.stemmer(SNOWBALL_NAMES[code])
-        stem = lru_cache(maxsize=100_000)(stemmer.stemWord)
+        stem = lru_cache(maxsize=200_000)(snowballstemmer.stemmer(SNOWBALL_NAMES[code]).stemWord)
     else:
         stem = str
-    return LanguageKit(code=code, stopwords=frozenset(w.lower() for w in words), stem=stem)
+    freq_code = _WORDFREQ_CODES.get(code, code)
+    return LanguageKit(
+        code=code,
+        stopwords=frozenset(w.lower() for w in words),
+        stem=stem,
+        elisions=ELISIONS.get(code, frozenset()),
+        has_frequencies=freq_code in wordfreq.available_languages(),
+    )
 
 
 def detect_language(text: str) -> str:

@@ -1,0 +1,132 @@
+"""Candidate keyphrases: runs of content words, tokenized with positions.
+
+A candidate is a span of content words between stop words and punctuation; it may
+end with a number ("falcon 9", "windows 11") and is keyed by its stems so that
+inflections fall together. (Phrases with inner prepositions such as "bill of
+rights" were tried and lowered F1 in English and French: noise outweighed them.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from siex.engine.languages import LanguageKit
+
+# Words (letters/digits, inner hyphens or apostrophes), sentence ends, other punctuation.
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?;:\n]+")
+# Elided articles and prepositions: l'avion, d'un, dell'anno, qu'il.
+_ELISION = re.compile(r"^(\w{1,4})['’](\w+.*)$", re.UNICODE)
+
+CONTENT, NUMBER, BREAK = "C", "N", "B"
+
+
+@dataclass(slots=True)
+class Token:
+    surface: str
+    kind: str
+    stem: str = ""
+    sentence: int = 0
+    sentence_start: bool = False
+
+
+@dataclass
+class Candidate:
+    """One phrase of the text with everything the scorers need."""
+
+    stems: tuple[str, ...]
+    content: int  # words in the phrase
+    count: int = 0
+    first_position: int = 0
+    first_sentence: int = 0
+    capitalized: int = 0  # occurrences written with capitals not owed to sentence start
+    surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.stems)
+
+    @property
+    def text(self) -> str:
+        """The most frequent surface form; lower case unless it is a name or an acronym."""
+        surface = max(self.surfaces.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+        return surface if self.capitalized * 2 > self.count else surface.lower()
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+
+def tokenize(text: str, kit: LanguageKit) -> list[Token]:
+    tokens: list[Token] = []
+    sentence, at_start = 0, True
+    for raw in _TOKEN.findall(text):
+        if _SENTENCE_END.fullmatch(raw):
+            tokens.append(Token(raw, BREAK, sentence=sentence))
+            sentence, at_start = sentence + 1, True
+            continue
+        if not (raw[0].isalnum() or raw[0] == "_"):
+            tokens.append(Token(raw, BREAK, sentence=sentence))
+            continue
+        for part in _split_elision(raw, kit):
+            tokens.append(_classify(part, kit, sentence, at_start))
+            at_start = False
+    return tokens
+
+
+def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
+    match = _ELISION.match(raw)
+    if match and match.group(1).lower() in kit.elisions:
+        return [match.group(1), match.group(2)]
+    if raw.lower().endswith(("'s", "’s")) and kit.code == "en":
+        return [raw[:-2]]
+    return [raw]
+
+
+def _classify(word: str, kit: LanguageKit, sentence: int, at_start: bool) -> Token:
+    lower = word.lower()
+    if lower.replace("-", "").replace(".", "").isdigit():
+        kind = NUMBER
+    elif lower in kit.stopwords or len(lower) < 2 or not any(ch.isalpha() for ch in lower):
+        kind = BREAK
+    else:
+        kind = CONTENT
+    stem = kit.stem(lower) if kind == CONTENT else lower
+    return Token(word, kind, stem, sentence, at_start)
+
+
+def find_candidates(tokens: list[Token], max_words: int) -> dict[tuple[str, ...], Candidate]:
+    """All spans of up to ``max_words`` content words inside runs of non-break tokens."""
+    candidates: dict[tuple[str, ...], Candidate] = {}
+    run: list[int] = []
+    for i, token in enumerate([*tokens, Token("", BREAK)]):
+        if token.kind != BREAK:
+            run.append(i)
+            continue
+        if run:
+            _spans(tokens, run, max_words, candidates)
+            run = []
+    return candidates
+
+
+def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict) -> None:
+    for a, start in enumerate(run):
+        if tokens[start].kind != CONTENT:
+            continue
+        for words, end in enumerate(run[a : a + max_words], 1):
+            span = tokens[start : end + 1]
+            stems = tuple(t.stem for t in span)
+            cand = out.get(stems)
+            if cand is None:
+                cand = out[stems] = Candidate(
+                    stems, words, first_position=start, first_sentence=tokens[start].sentence
+                )
+            cand.count += 1
+            cand.surfaces[" ".join(t.surface for t in span)] += 1
+            content = [t for t in span if t.kind == CONTENT]
+            if all(t.surface[0].isupper() for t in content) and not (
+                span[0].sentence_start and len(content) == 1
+            ):
+                cand.capitalized += 1
