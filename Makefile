@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first: a looser requirement would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# Export the semantic model to ONNX once (cached in ~/.cache/siex/models).
+	$(VENV)/bin/siex models prepare
 	touch $(STAMP)
 
 install: $(STAMP)

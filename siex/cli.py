@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("init", help="prepare SIEX_HOME: Dagster home, platform tables, demo tenant")
 
+    p_models = sub.add_parser("models", help="the semantic model")
+    models_sub = p_models.add_subparsers(dest="models_command", required=True)
+    models_sub.add_parser("prepare", help="export the model to ONNX once (cached) and time its load")
+
     p_keys = sub.add_parser("keys", help="API keys")
     keys_sub = p_keys.add_subparsers(dest="keys_command", required=True)
     p_key_create = keys_sub.add_parser(
@@ -60,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     from siex.config import get_settings
 
     settings = get_settings()
+    if args.command == "models":
+        import time
+
+        from siex.engine.semantic import SemanticRanker
+
+        started = time.perf_counter()
+        ranker = SemanticRanker(settings.model_path, settings.model_languages)
+        encoder = ranker.encoder
+        print(json.dumps({"onnx": str(encoder.onnx_path), "seconds": round(time.perf_counter() - started, 2)}))
+        return 0
     if args.command == "demo":
         from siex_assets.demo import run_demo
 

@@ -80,7 +80,12 @@ def run_extract(
 ) -> int:
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout
-    extractor = KeywordExtractor(mode=mode)
+    from siex.config import get_settings
+
+    settings = get_settings()
+    extractor = KeywordExtractor(
+        mode=mode, model_path=settings.model_path, model_languages=settings.model_languages
+    )
     lines: Iterable[bytes] = stdin
     if sys.stderr.isatty():
         from tqdm import tqdm

@@ -132,15 +132,17 @@ def test_semantic_model_is_loaded_once_and_phrases_are_cached():
     first.extract(SAMPLES["en"], "en")
     second.extract(SAMPLES["en"], "en")
     ranker = shared_ranker(None, ("en",))
-    assert ranker._model is not None
+    assert ranker._encoder is not None
     calls = []
-    real_encode = ranker.model.encode
-    ranker.model.encode = lambda items, **kw: calls.append(list(items)) or real_encode(items, **kw)
+    real_encode = ranker.encoder.encode
+    ranker.encoder.encode = lambda items, *a, **kw: (
+        calls.append(list(items)) or real_encode(items, *a, **kw)
+    )
     try:
         ranker.embed_phrases(["quasar telescope", "zebra crossing"])
         ranker.embed_phrases(["zebra crossing", "violin sonata", "quasar telescope"])
     finally:
-        ranker.model.encode = real_encode
+        ranker.encoder.encode = real_encode
     assert calls == [["quasar telescope", "zebra crossing"], ["violin sonata"]]
 
 
@@ -166,15 +168,42 @@ def test_a_configured_model_path_is_loaded_for_the_languages_it_declares():
 
 
 def test_statistical_mode_needs_no_model():
-    """The fast mode imports neither torch nor sentence-transformers."""
+    """The fast mode imports no model runtime at all."""
     import subprocess
     import sys
 
     code = (
         "import sys; from siex.engine import KeywordExtractor; "
         "print(KeywordExtractor(mode='statistical').extract('Drip irrigation saves water. Drip irrigation.', 'en')[0].text); "
-        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules"
+        "assert not {'torch', 'onnxruntime', 'transformers'} & set(sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.decode().strip() == "drip irrigation"
+
+
+def test_onnx_export_matches_sentence_transformers(tmp_path):
+    """The ONNX encoder reproduces the model's own embeddings (fp32 exactly, int8 closely)."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from siex.engine.onnx_encoder import OnnxEncoder
+    from siex.engine.semantic import default_model_path
+
+    texts = [
+        SAMPLES["en"],
+        "drip irrigation",
+        "A completely different sentence about stock markets.",
+    ]
+    reference = SentenceTransformer(str(default_model_path()), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    exact = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=False)
+    fast = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=True)
+    assert exact.onnx_path != fast.onnx_path
+    assert np.min(np.sum(exact.encode(texts, 256) * reference, axis=1)) > 0.999
+    assert np.min(np.sum(fast.encode(texts, 256) * reference, axis=1)) > 0.9
+    # A second encoder reuses the cached export instead of exporting again.
+    mtime = fast.onnx_path.stat().st_mtime_ns
+    OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=True)
+    assert fast.onnx_path.stat().st_mtime_ns == mtime

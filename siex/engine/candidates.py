@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from siex.engine.languages import LanguageKit
 
@@ -86,15 +87,18 @@ def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
 
 
 def _classify(word: str, kit: LanguageKit, sentence: int, at_start: bool) -> Token:
-    lower = word.lower()
-    if lower.replace("-", "").replace(".", "").isdigit():
-        kind = NUMBER
-    elif lower in kit.stopwords or len(lower) < 2 or not any(ch.isalpha() for ch in lower):
-        kind = BREAK
-    else:
-        kind = CONTENT
-    stem = kit.stem(lower) if kind == CONTENT else lower
+    kind, stem = _word_class(word.lower(), kit)
     return Token(word, kind, stem, sentence, at_start)
+
+
+@lru_cache(maxsize=500_000)
+def _word_class(lower: str, kit: LanguageKit) -> tuple[str, str]:
+    """Kind and stem of a lower-cased word (cached: words repeat across documents)."""
+    if lower.replace("-", "").replace(".", "").isdigit():
+        return NUMBER, lower
+    if lower in kit.stopwords or len(lower) < 2 or not any(ch.isalpha() for ch in lower):
+        return BREAK, lower
+    return CONTENT, kit.stem(lower)
 
 
 def find_candidates(tokens: list[Token], max_words: int) -> dict[tuple[str, ...], Candidate]:

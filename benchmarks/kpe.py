@@ -1,0 +1,193 @@
+"""Keyphrase quality and speed of the SIE-X engine beside YAKE, TF-IDF and KeyBERT.
+
+Runs the shared harness (`../shared/bench/kpe/evaluate.py`) once with the anchors
+and both engine modes over every shared data set, then once more over the news
+set with the semantic model applied to every document (the engine's slowest path
+on news-length text), measures model load time and peak memory of `siex extract`,
+and writes the results as a Markdown section into docs/benchmarks.md.
+
+    bash ../shared/bench/kpe/setup_venv.sh /tmp/kpe-venv     # the anchors' venv, once
+    .venv/bin/python benchmarks/kpe.py --harness-python /tmp/kpe-venv/bin/python
+
+Run it on an otherwise idle machine: every figure is a wall-clock measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HARNESS = REPO.parent / "shared" / "bench" / "kpe"
+SIEX = REPO / ".venv" / "bin" / "siex"
+ANCHORS = ("yake", "tfidf", "keybert")
+MARK_BEGIN, MARK_END = "<!-- kpe:begin -->", "<!-- kpe:end -->"
+
+
+def run_harness(python: str, args: list[str], out: Path) -> list[dict]:
+    cmd = [python, str(HARNESS / "evaluate.py"), *args, "--json", str(out)]
+    print("$", " ".join(cmd), file=sys.stderr)
+    subprocess.run(cmd, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, cwd=HARNESS)
+    return json.loads(out.read_text())["results"]
+
+
+def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
+    """Peak RSS of one `siex extract` process over a data set."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with dataset.open("rb") as stdin:
+        subprocess.run(
+            [str(SIEX), "extract"], stdin=stdin, stdout=subprocess.DEVNULL,
+            env={**os.environ, **extra_env}, check=True,
+        )  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(before, after) / 1024
+
+
+def model_load_seconds() -> float:
+    """Wall time for a fresh process to import the engine and load the model."""
+    code = (
+        "import time; t = time.perf_counter(); "
+        "from siex.engine.extractor import shared_ranker; shared_ranker(None, ('en',)).model; "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        return re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
+    except (OSError, AttributeError):
+        return platform.processor() or "unknown"
+
+
+def render(
+    results: list[dict], news_all: list[dict], load_s: float, memory: dict, argv: str
+) -> str:
+    by = {(r["system"], r["dataset"]): r for r in results}
+    datasets = list(dict.fromkeys(r["dataset"] for r in results))
+    lines = [
+        MARK_BEGIN,
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu_model()}), "
+        f"Python {platform.python_version()}, with `{argv}`.",
+        "",
+        "### Quality: F1@10 (%), stemmed exact match, all gold keys",
+        "",
+        "| data set | YAKE | TF-IDF | KeyBERT | **SIE-X** (default, semantic) | SIE-X fast | best anchor | SIE-X ÷ best |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    for ds in datasets:
+        anchors = {a: 100 * by[(a, ds)]["F1@10"] for a in ANCHORS if (a, ds) in by}
+        best = max(anchors.values())
+        siex = 100 * by[("siex", ds)]["F1@10"]
+        fast = 100 * by[("siex-fast", ds)]["F1@10"]
+        lines.append(
+            f"| {ds} | {anchors.get('yake', 0):.1f} | {anchors.get('tfidf', 0):.1f} | "
+            f"{anchors.get('keybert', 0):.1f} | **{siex:.1f}** | {fast:.1f} | {best:.1f} | "
+            f"{siex / best:.2f}× |"
+        )
+    lines += [
+        "",
+        "### Speed: documents per second (steady state, 2 cores)",
+        "",
+        "| data set | YAKE | TF-IDF | KeyBERT | SIE-X (default) | SIE-X fast |",
+        "| --- | --: | --: | --: | --: | --: |",
+    ]
+    for ds in datasets:
+        row = [f"{by[(s, ds)]['docs_per_s']:.1f}" for s in (*ANCHORS, "siex", "siex-fast")]
+        lines.append(f"| {ds} | " + " | ".join(row) + " |")
+    for r in news_all:
+        kb = by.get(("keybert", r["dataset"]), {}).get("docs_per_s", 0)
+        yk = by.get(("yake", r["dataset"]), {}).get("docs_per_s", 0)
+        lines += [
+            "",
+            f"News-length text through the semantic path on every document ({r['dataset']}, "
+            f"{r['n_docs']} docs, model applied whatever the language): **{r['docs_per_s']:.1f} docs/s** "
+            f"(F1@10 {100 * r['F1@10']:.1f}); ratio to YAKE {r['docs_per_s'] / yk:.2f}×, "
+            f"to KeyBERT {r['docs_per_s'] / kb:.0f}×."
+            if kb and yk
+            else "",
+        ]
+    lines += [
+        "",
+        f"Model load (fresh process: import + load all-MiniLM-L6-v2, int8): **{load_s:.1f} s**. "
+        "Peak memory of one `siex extract` process: "
+        + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items())
+        + ".",
+        MARK_END,
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--harness-python", default=os.environ.get("KPE_PYTHON", "/tmp/kpe-venv/bin/python")
+    )
+    parser.add_argument("--limit", type=int, default=None, help="first N docs of each data set")
+    parser.add_argument("--work", default="/tmp/siex-kpe-bench")
+    parser.add_argument("--doc", default=str(REPO / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    if not Path(args.harness_python).exists():
+        print(
+            f"no harness venv at {args.harness_python}: run {HARNESS}/setup_venv.sh first",
+            file=sys.stderr,
+        )
+        return 2
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    limit = ["--limit", str(args.limit)] if args.limit else []
+    started = time.time()
+    results = run_harness(
+        args.harness_python,
+        [*ANCHORS, "--cmd", f"{SIEX} extract", "--name", "siex",
+         "--cmd", f"{SIEX} extract --fast", "--name", "siex-fast", *limit],
+        work / "main.json",
+    )  # fmt: skip
+    news_all = run_harness(
+        args.harness_python,
+        ["--cmd", f"env SIEX_MODEL_LANGUAGES='[\"*\"]' {SIEX} extract", "--name", "siex-semantic-all",
+         "--datasets", "WikiNews", *limit],
+        work / "news.json",
+    )  # fmt: skip
+    data = HARNESS.parent.parent / "data" / "kpe"
+    memory = {
+        "semantic, Inspec": peak_memory_mb(data / "Inspec-test-uncontr.jsonl", {}),
+        "semantic on every doc, WikiNews": peak_memory_mb(
+            data / "WikiNews.jsonl", {"SIEX_MODEL_LANGUAGES": '["*"]'}
+        ),
+    }
+    section = render(
+        results,
+        news_all,
+        model_load_seconds(),
+        memory,
+        "python benchmarks/kpe.py" + (f" --limit {args.limit}" if args.limit else ""),
+    )
+    doc = Path(args.doc)
+    text = (
+        doc.read_text()
+        if doc.exists()
+        else "# Benchmarks\n\n" + MARK_BEGIN + "\n" + MARK_END + "\n"
+    )
+    start, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
+    doc.write_text(text[:start] + section + text[end:])
+    print(section)
+    print(f"took {time.time() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
