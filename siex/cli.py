@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p_models = sub.add_parser("models", help="the semantic model")
     models_sub = p_models.add_subparsers(dest="models_command", required=True)
-    models_sub.add_parser("prepare", help="export the model to ONNX once (cached) and time its load")
+    models_sub.add_parser(
+        "prepare", help="export the model to ONNX once (cached) and time its load"
+    )
 
     p_keys = sub.add_parser("keys", help="API keys")
     keys_sub = p_keys.add_subparsers(dest="keys_command", required=True)
@@ -72,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         ranker = SemanticRanker(settings.model_path, settings.model_languages)
         encoder = ranker.encoder
-        print(json.dumps({"onnx": str(encoder.onnx_path), "seconds": round(time.perf_counter() - started, 2)}))
+        print(
+            json.dumps(
+                {"onnx": str(encoder.onnx_path), "seconds": round(time.perf_counter() - started, 2)}
+            )
+        )
         return 0
     if args.command == "demo":
         from siex_assets.demo import run_demo

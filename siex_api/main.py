@@ -6,7 +6,7 @@ from siex import __version__
 from siex.config import Settings, get_settings
 from siex.platform.db import get_engine
 from siex_api.errors import install_error_handlers
-from siex_api.routers import documents, health, sources, tenants
+from siex_api.routers import documents, extract, health, sources, tenants
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     v1 = APIRouter(prefix="/v1")
-    for module in (health, tenants, sources, documents):
+    for module in (health, tenants, sources, documents, extract):
         v1.include_router(module.router)
     app.include_router(v1)
     return app

@@ -55,6 +55,17 @@ class KeywordOut(BaseModel):
     score: float
 
 
+class ExtractIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1_000_000)
+    lang: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+    top_k: int = Field(default=10, ge=1, le=100)
+
+
+class ExtractOut(BaseModel):
+    lang: str
+    keywords: list[KeywordOut]
+
+
 class DocumentOut(BaseModel):
     doc_id: str
     url: str

@@ -199,3 +199,29 @@ def test_source_registered_through_api_is_seen_by_the_sensor(client, siex_home, 
         requests = rss_sensor(context).run_requests
     assert len(requests) == 1
     assert requests[0].tags["siex/tenant"] == "acme"
+
+
+def test_extract_endpoint_uses_the_engine(client):
+    """POST /v1/extract answers like `siex extract`, needs a key, and validates its input."""
+    headers = _tenant(client, "acme")
+    text = "Drip irrigation saves water. Drip irrigation kits are cheap and drip lines last."
+    response = client.post("/v1/extract", json={"text": text, "top_k": 3}, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["lang"] == "en" and 1 <= len(body["keywords"]) <= 3
+    assert body["keywords"][0]["text"] == "drip irrigation" and body["keywords"][0]["score"] == 1.0
+    _assert_error(client.post("/v1/extract", json={"text": text}), 401, "unauthorized")
+    _assert_error(
+        client.post("/v1/extract", json={"text": ""}, headers=headers), 422, "validation_error"
+    )
+    _assert_error(
+        client.post("/v1/extract", json={"text": text, "top_k": 0}, headers=headers),
+        422,
+        "validation_error",
+    )
+    french = client.post(
+        "/v1/extract",
+        json={"text": "Le compostage domestique réduit les déchets."},
+        headers=headers,
+    )
+    assert french.json()["lang"] == "fr"
