@@ -118,7 +118,8 @@ def test_engine_and_core_import_neither_dagster_nor_fastapi():
     """The library the CLI, assets and API share stays free of the frameworks."""
     code = (
         "import sys, siex.engine, siex.ingest, siex.warehouse, siex.reports, siex.extract_cli, "
-        "siex.platform.service, siex.domains.seo, siex.domains.bacowr; "
+        "siex.platform.service, siex.domains.seo, siex.domains.bacowr, siex.domains.legal, "
+        "siex.domains.medical; "
         "bad = [m for m in ('dagster', 'fastapi') if m in sys.modules]; "
         "assert not bad, bad"
     )
