@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -41,15 +40,18 @@ def run_harness(python: str, args: list[str], out: Path) -> list[dict]:
 
 
 def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
-    """Peak RSS of one `siex extract` process over a data set."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    with dataset.open("rb") as stdin:
-        subprocess.run(
-            [str(SIEX), "extract"], stdin=stdin, stdout=subprocess.DEVNULL,
-            env={**os.environ, **extra_env}, check=True,
-        )  # fmt: skip
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(before, after) / 1024
+    """Peak RSS of one `siex extract` process over a data set, measured from a fresh
+    parent so that no earlier child (the harness, KeyBERT) counts."""
+    code = (
+        "import resource, subprocess, sys; "
+        "subprocess.run([sys.argv[1], 'extract'], stdin=open(sys.argv[2], 'rb'), stdout=subprocess.DEVNULL, check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(SIEX), str(dataset)],
+        capture_output=True, text=True, check=True, env={**os.environ, **extra_env},
+    )  # fmt: skip
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
 def model_load_seconds() -> float:

@@ -41,7 +41,6 @@ class Candidate:
     content: int  # words in the phrase
     count: int = 0
     first_position: int = 0
-    first_sentence: int = 0
     capitalized: int = 0  # occurrences written with capitals not owed to sentence start
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -124,9 +123,7 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict) -> No
             stems = tuple(t.stem for t in span)
             cand = out.get(stems)
             if cand is None:
-                cand = out[stems] = Candidate(
-                    stems, words, first_position=start, first_sentence=tokens[start].sentence
-                )
+                cand = out[stems] = Candidate(stems, words, first_position=start)
             cand.count += 1
             cand.surfaces[" ".join(t.surface for t in span)] += 1
             content = [t for t in span if t.kind == CONTENT]

@@ -139,16 +139,7 @@ class KeywordExtractor:
     def language_of(self, text: str, lang: str | None = None) -> str:
         return normalize_lang(lang) or detect_language(text[: self.max_chars])
 
-    def candidates(self, text: str, lang: str | None = None) -> dict[tuple[str, ...], Candidate]:
-        """The candidate phrases of a text, keyed by stems (for corpus statistics)."""
-        kit = language_kit(self.language_of(text, lang))
-        return find_candidates(tokenize(text[: self.max_chars], kit), self.max_words)
-
     # -- ranking ------------------------------------------------------------------
-
-    def rank(self, text: str, lang: str | None = None, title: str | None = None) -> list[Scored]:
-        """Every candidate with its statistical score, best first."""
-        return self._prepare({"text": text, "lang": lang, "title": title})[2]
 
     def _prepare(self, doc: Mapping) -> tuple[str, str, list[Scored]]:
         text, title = doc["text"], doc.get("title")
