@@ -44,10 +44,9 @@ def extract_lines(
     """Output objects for the input lines, in order, ``batch_size`` lines at a time."""
     parsed = (p for p in map(parse_line, lines) if p is not None)
     while batch := list(islice(parsed, batch_size)):
-        docs = [p for p in batch if "error" not in p]
-        results = dict(zip(map(id, docs), _extract(docs, extractor, top_k), strict=True))
+        results = iter(_extract([p for p in batch if "error" not in p], extractor, top_k))
         for item in batch:
-            yield item if "error" in item else results[id(item)]
+            yield item if "error" in item else next(results)
 
 
 def _extract(docs: list[dict], extractor: KeywordExtractor, top_k: int) -> list[dict]:

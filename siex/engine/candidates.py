@@ -29,7 +29,6 @@ class Token:
     surface: str
     kind: str
     stem: str = ""
-    sentence: int = 0
     sentence_start: bool = False
 
 
@@ -61,17 +60,17 @@ class Candidate:
 
 def tokenize(text: str, kit: LanguageKit) -> list[Token]:
     tokens: list[Token] = []
-    sentence, at_start = 0, True
+    at_start = True
     for raw in _TOKEN.findall(text):
         if _SENTENCE_END.fullmatch(raw):
-            tokens.append(Token(raw, BREAK, sentence=sentence))
-            sentence, at_start = sentence + 1, True
+            tokens.append(Token(raw, BREAK))
+            at_start = True
             continue
         if not (raw[0].isalnum() or raw[0] == "_"):
-            tokens.append(Token(raw, BREAK, sentence=sentence))
+            tokens.append(Token(raw, BREAK))
             continue
         for part in _split_elision(raw, kit):
-            tokens.append(_classify(part, kit, sentence, at_start))
+            tokens.append(_classify(part, kit, at_start))
             at_start = False
     return tokens
 
@@ -85,9 +84,9 @@ def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
     return [raw]
 
 
-def _classify(word: str, kit: LanguageKit, sentence: int, at_start: bool) -> Token:
+def _classify(word: str, kit: LanguageKit, at_start: bool) -> Token:
     kind, stem = _word_class(word.lower(), kit)
-    return Token(word, kind, stem, sentence, at_start)
+    return Token(word, kind, stem, at_start)
 
 
 @lru_cache(maxsize=500_000)
