@@ -58,7 +58,7 @@ def model_load_seconds() -> float:
     """Wall time for a fresh process to import the engine and load the model."""
     code = (
         "import time; t = time.perf_counter(); "
-        "from siex.engine.extractor import shared_ranker; shared_ranker(None, ('en',)).encoder; "
+        "from siex.engine import KeywordExtractor; KeywordExtractor().ranker().encoder; "
         "print(time.perf_counter() - t)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -30,6 +30,7 @@ def build_resources(settings: Settings) -> dict:
             mode=settings.engine_mode,
             model_path=settings.model_path,
             model_languages=settings.model_languages,
+            model_layers=settings.model_layers,
         ),
         "platform": PlatformDBResource(database_url=settings.platform_db_url),
     }

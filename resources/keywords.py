@@ -13,8 +13,12 @@ class KeywordEngineResource(ConfigurableResource):
     mode: str = "semantic"
     model_path: str | None = None  # a local sentence-transformers folder; None: packaged MiniLM
     model_languages: list[str] = ["en"]  # noqa: RUF012 (pydantic copies defaults)
+    model_layers: int = 2  # transformer layers used for re-ranking; 0 for all
 
     def extractor(self) -> KeywordExtractor:
         return KeywordExtractor(
-            mode=self.mode, model_path=self.model_path, model_languages=self.model_languages
+            mode=self.mode,
+            model_path=self.model_path,
+            model_languages=self.model_languages,
+            model_layers=self.model_layers or None,
         )

@@ -69,11 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "models":
         import time
 
-        from siex.engine.semantic import SemanticRanker
+        from siex.engine.extractor import extractor_from_settings
 
         started = time.perf_counter()
-        ranker = SemanticRanker(settings.model_path, settings.model_languages)
-        encoder = ranker.encoder
+        encoder = extractor_from_settings(settings, "semantic").ranker().encoder
         print(
             json.dumps(
                 {"onnx": str(encoder.onnx_path), "seconds": round(time.perf_counter() - started, 2)}

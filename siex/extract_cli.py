@@ -13,6 +13,7 @@ from itertools import islice
 from typing import IO
 
 from siex.engine import KeywordExtractor
+from siex.engine.extractor import extractor_from_settings
 
 
 def parse_line(raw: bytes) -> dict | None:
@@ -82,9 +83,7 @@ def run_extract(
     from siex.config import get_settings
 
     settings = get_settings()
-    extractor = KeywordExtractor(
-        mode=mode, model_path=settings.model_path, model_languages=settings.model_languages
-    )
+    extractor = extractor_from_settings(settings, mode)
     lines: Iterable[bytes] = stdin
     if sys.stderr.isatty():
         from tqdm import tqdm

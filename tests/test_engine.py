@@ -131,7 +131,8 @@ def test_semantic_model_is_loaded_once_and_phrases_are_cached():
     first, second = KeywordExtractor(), KeywordExtractor()
     first.extract(SAMPLES["en"], "en")
     second.extract(SAMPLES["en"], "en")
-    ranker = shared_ranker(None, ("en",))
+    ranker = first.ranker()
+    assert ranker is second.ranker() is shared_ranker(None, ("en",), first.model_layers)
     assert ranker._encoder is not None
     calls = []
     real_encode = ranker.encoder.encode
@@ -207,3 +208,25 @@ def test_onnx_export_matches_sentence_transformers(tmp_path):
     mtime = fast.onnx_path.stat().st_mtime_ns
     OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=True)
     assert fast.onnx_path.stat().st_mtime_ns == mtime
+
+
+def test_a_model_cut_to_its_first_layers_is_a_separate_faster_export(tmp_path):
+    """The re-ranking encoder keeps two of MiniLM's six layers: its own cached file, unit
+    vectors that still tell related phrases from unrelated ones, and a clear error for a
+    layer count the model does not have."""
+    import numpy as np
+
+    from siex.engine.onnx_encoder import OnnxEncoder
+    from siex.engine.semantic import default_model_path
+
+    full = OnnxEncoder(default_model_path(), cache_dir=tmp_path)
+    cut = OnnxEncoder(default_model_path(), cache_dir=tmp_path, layers=2)
+    assert cut.onnx_path != full.onnx_path
+    assert cut.onnx_path.stat().st_size < full.onnx_path.stat().st_size * 0.8
+    texts = ["drip irrigation", "watering plants with drip lines", "stock market crash"]
+    vectors = cut.encode(texts, 32)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    assert np.min(np.sum(vectors * full.encode(texts, 32), axis=1)) < 0.99  # not the full model
+    with pytest.raises(ValueError, match="between 1 and 6"):
+        OnnxEncoder(default_model_path(), cache_dir=tmp_path, layers=9)

@@ -18,7 +18,6 @@ import numpy as np
 
 from siex.engine import KeywordExtractor
 from siex.engine.candidates import find_candidates, tokenize
-from siex.engine.extractor import shared_ranker
 from siex.engine.languages import language_kit
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}")
@@ -72,11 +71,14 @@ def suggest_links(
     target_keywords = extractor.extract(target, lang, top_k=15, title=target_title)
     if not target_keywords:
         return []
+    # Rank-decayed: the anchor should name what the target is about, not a side phrase
+    # whose score happens to sit close to the top one.
     weights: dict[str, float] = {}
-    for kw in target_keywords:
+    for rank, kw in enumerate(target_keywords):
+        weight = kw.score / (1 + rank) ** 0.5
         for token in tokenize(kw.text, kit):
             if token.kind == "C":
-                weights[token.stem] = max(weights.get(token.stem, 0.0), kw.score)
+                weights[token.stem] = max(weights.get(token.stem, 0.0), weight)
     pieces = passages(source)
     if not pieces:
         return []
@@ -121,7 +123,7 @@ def _best_anchor(passage: str, kit, weights: dict[str, float]) -> tuple[str, flo
 def _relevance(
     texts: list[str], target: str, lang: str, weights: dict[str, float], extractor
 ) -> list[float]:
-    ranker = shared_ranker(extractor.model_path, extractor.model_languages)
+    ranker = extractor.ranker()
     if extractor.mode == "semantic" and ranker.supports(lang):
         vectors = ranker.embed_documents([target, *texts])
         sims = vectors[1:] @ vectors[0]

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from siex.engine.candidates import Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
-from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, SemanticRanker
+from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS, SemanticRanker
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.2"
+ENGINE_VERSION = "0.3"
 MODES = ("semantic", "statistical")
 
 
@@ -56,6 +56,9 @@ class KeywordExtractor:
     model_path, model_languages:
         The sentence-transformers model (a local folder; None for the packaged
         all-MiniLM-L6-v2) and the languages it understands (``("*",)``: all).
+    model_layers:
+        Transformer layers of the model used for re-ranking; None for all. Two
+        layers of MiniLM rank within about a point of six, three times faster.
     semantic_weight:
         Share of the semantic similarity in the final score (the rest is the
         statistical score scaled to the document's best).
@@ -80,7 +83,8 @@ class KeywordExtractor:
         mode: str = "semantic",
         model_path: str | Path | None = None,
         model_languages: Sequence[str] = DEFAULT_MODEL_LANGUAGES,
-        semantic_weight: float = 0.7,
+        model_layers: int | None = DEFAULT_RERANK_LAYERS,
+        semantic_weight: float = 0.8,
         rerank_depth: int = 30,
         max_words: int = 4,
         max_chars: int = 200_000,
@@ -93,6 +97,7 @@ class KeywordExtractor:
         self.mode = mode
         self.model_path = str(model_path) if model_path else None
         self.model_languages = tuple(model_languages)
+        self.model_layers = model_layers
         self.semantic_weight = semantic_weight
         self.rerank_depth = rerank_depth
         self.max_words = max_words
@@ -106,7 +111,8 @@ class KeywordExtractor:
         """Identifies what produced a result: engine version, mode and model."""
         if self.mode == "statistical":
             return f"{ENGINE_VERSION}-statistical"
-        return f"{ENGINE_VERSION}-semantic-{Path(self.model_path).name if self.model_path else 'minilm'}"
+        model = Path(self.model_path).name if self.model_path else "minilm"
+        return f"{ENGINE_VERSION}-semantic-{model}-L{self.model_layers or 'all'}"
 
     # -- public API ---------------------------------------------------------------
 
@@ -136,6 +142,10 @@ class KeywordExtractor:
         while batch := list(islice(iterator, batch_size)):
             yield from self.extract_batch(batch, top_k)
 
+    def ranker(self) -> SemanticRanker:
+        """The process-wide semantic ranker of this extractor's model and layers."""
+        return shared_ranker(self.model_path, self.model_languages, self.model_layers)
+
     def language_of(self, text: str, lang: str | None = None) -> str:
         return normalize_lang(lang) or detect_language(text[: self.max_chars])
 
@@ -157,7 +167,7 @@ class KeywordExtractor:
 
     def _rerank(self, prepared: list[tuple[str, str, list[Scored]]]) -> None:
         """Blend each document's best candidates with their similarity to the document."""
-        ranker = shared_ranker(self.model_path, self.model_languages)
+        ranker = self.ranker()
         chosen = [
             i for i, (_t, lang, scored) in enumerate(prepared) if scored and ranker.supports(lang)
         ]
@@ -215,9 +225,21 @@ class KeywordExtractor:
 
 
 @lru_cache(maxsize=8)
-def shared_ranker(model_path: str | None, languages: tuple[str, ...]) -> SemanticRanker:
-    """One ranker, hence one loaded model, per model and process."""
-    return SemanticRanker(model_path, languages)
+def shared_ranker(
+    model_path: str | None, languages: tuple[str, ...], layers: int | None = DEFAULT_RERANK_LAYERS
+) -> SemanticRanker:
+    """One ranker, hence one loaded model, per model, layer count and process."""
+    return SemanticRanker(model_path, languages, layers=layers)
+
+
+def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtractor:
+    """The extractor configured by ``siex.config.Settings`` (mode defaults to theirs)."""
+    return KeywordExtractor(
+        mode=mode or settings.engine_mode,
+        model_path=settings.model_path,
+        model_languages=settings.model_languages,
+        model_layers=settings.model_layers or None,
+    )
 
 
 def _overlaps(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:

@@ -4,6 +4,11 @@ A sentence-transformers model folder (BERT-like encoder + pooling) is exported
 once to ONNX with PyTorch, quantized to int8 with ONNX Runtime, and cached. Later
 processes load the cached file in a fraction of a second without importing torch
 or transformers.
+
+The export can keep only the first ``layers`` transformer layers. Keyphrase
+re-ranking needs lexical-semantic closeness more than deep composition: on the
+shared keyphrase sets the first two layers of all-MiniLM-L6-v2 rank within about
+one F1 point of all six, three times faster (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ def _pooling_mode(model_dir: Path) -> str:
     return "mean"
 
 
-def cached_onnx_path(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
+def cached_onnx_path(
+    model_dir: Path, cache_dir: Path, quantize: bool, layers: int | None = None
+) -> Path:
     weights = next(
         (
             p
@@ -41,21 +48,24 @@ def cached_onnx_path(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
         ),
         None,
     )
-    stamp = f"{model_dir.resolve()}|{weights.stat().st_size if weights else 0}|{EXPORT_VERSION}|{quantize}"
+    size = weights.stat().st_size if weights else 0
+    stamp = f"{model_dir.resolve()}|{size}|{EXPORT_VERSION}|{quantize}|{layers or 'all'}"
     digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    return (
-        cache_dir / f"{model_dir.name}-{digest}" / ("model.int8.onnx" if quantize else "model.onnx")
-    )
+    name = f"model{f'.L{layers}' if layers else ''}{'.int8' if quantize else ''}.onnx"
+    return cache_dir / f"{model_dir.name}-{digest}" / name
 
 
-def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
-    """Export ``model_dir`` to ``target`` (ONNX, optionally int8); atomic, safe to race."""
+def export(model_dir: Path, target: Path, quantize: bool = True, layers: int | None = None) -> Path:
+    """Export ``model_dir`` to ``target`` (ONNX, optionally int8, optionally only its first
+    ``layers`` transformer layers); atomic, safe to race."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     model = AutoModel.from_pretrained(str(model_dir)).eval()
+    if layers:
+        _keep_first_layers(model, layers)
 
     class Encoder(torch.nn.Module):  # keyword arguments in, last hidden state out
         def __init__(self, inner):
@@ -104,6 +114,18 @@ def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
     return target
 
 
+def _keep_first_layers(model, layers: int) -> None:
+    """Cut a BERT-like (``encoder.layer``) or DistilBERT-like (``transformer.layer``)
+    model to its first ``layers`` transformer layers."""
+    owner = getattr(model, "encoder", None) or getattr(model, "transformer", None)
+    stack = getattr(owner, "layer", None)
+    if stack is None:
+        raise ValueError(f"cannot cut the layers of a {type(model).__name__}")
+    if not 0 < layers <= len(stack):
+        raise ValueError(f"layers must be between 1 and {len(stack)}, got {layers}")
+    owner.layer = stack[:layers]
+
+
 class OnnxEncoder:
     """Normalized sentence embeddings of texts, in batches, from a cached ONNX export."""
 
@@ -113,14 +135,15 @@ class OnnxEncoder:
         cache_dir: Path | None = None,
         quantize: bool = True,
         threads: int | None = None,
+        layers: int | None = None,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.model_dir = Path(model_dir)
-        path = cached_onnx_path(self.model_dir, cache_dir or default_cache_dir(), quantize)
+        path = cached_onnx_path(self.model_dir, cache_dir or default_cache_dir(), quantize, layers)
         if not path.exists():
-            export(self.model_dir, path, quantize)
+            export(self.model_dir, path, quantize, layers)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.log_severity_level = 3

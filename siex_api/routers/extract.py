@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from siex.engine import KeywordExtractor
+from siex.engine.extractor import extractor_from_settings
 from siex_api.deps import SettingsDep, TenantDep
 from siex_api.schemas import ExtractIn, ExtractOut, KeywordOut
 
@@ -12,11 +12,7 @@ router = APIRouter(tags=["extract"])
 @router.post("/extract", response_model=ExtractOut)
 def extract(body: ExtractIn, _tenant: TenantDep, settings: SettingsDep) -> ExtractOut:
     """Ranked keyphrases of one text, best first (language detected when not given)."""
-    extractor = KeywordExtractor(
-        mode=settings.engine_mode,
-        model_path=settings.model_path,
-        model_languages=settings.model_languages,
-    )
+    extractor = extractor_from_settings(settings)
     lang = extractor.language_of(body.text, body.lang)
     keywords = extractor.extract(body.text, lang, top_k=body.top_k)
     return ExtractOut(
