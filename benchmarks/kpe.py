@@ -54,6 +54,27 @@ def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def steady_rate(dataset: Path, args: list[str], extra_env: dict, work: Path, repeats: int = 3) -> float:
+    """Steady-state docs/s of `siex extract` over a data set: (n - 1) documents in the
+    time a full run takes beyond a one-document run (process start and model load
+    cancel out), median of ``repeats``. This is what the harness reports for the
+    anchors, which it times inside one process after their model is loaded."""
+    lines = dataset.read_bytes().splitlines(keepends=True)
+    first = work / f"{dataset.stem}.first.jsonl"
+    first.write_bytes(lines[0])
+    env = {**os.environ, **extra_env}
+
+    def timed(path: Path) -> float:
+        started = time.perf_counter()
+        with path.open("rb") as stdin:
+            subprocess.run([str(SIEX), "extract", *args], stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=env)  # fmt: skip
+        return time.perf_counter() - started
+
+    full = sorted(timed(dataset) for _ in range(repeats))[repeats // 2]
+    one = sorted(timed(first) for _ in range(repeats))[repeats // 2]
+    return (len(lines) - 1) / max(full - one, 1e-9)
+
+
 def model_load_seconds() -> float:
     """Wall time for a fresh process to import the engine and load the model."""
     code = (

@@ -13,7 +13,7 @@ class KeywordEngineResource(ConfigurableResource):
     mode: str = "semantic"
     model_path: str | None = None  # a local sentence-transformers folder; None: packaged MiniLM
     model_languages: list[str] = ["en"]  # noqa: RUF012 (pydantic copies defaults)
-    model_layers: int = 2  # transformer layers used for re-ranking; 0 for all
+    model_layers: int = 1  # transformer layers used for re-ranking; 0 for all
 
     def extractor(self) -> KeywordExtractor:
         return KeywordExtractor(

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     model_path: str | None = Field(default=None, description="local sentence-transformers model")
     model_languages: list[str] = Field(default=["en"], description='JSON list, ["*"] for all')
     model_layers: int = Field(
-        default=2, description="transformer layers used for keyword re-ranking; 0 for all"
+        default=1, description="transformer layers used for keyword re-ranking; 0 for all"
     )
     # Demo
     demo_port: int = 8765

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import IO
 
 from siex.engine import KeywordExtractor
@@ -42,29 +42,29 @@ def parse_line(raw: bytes) -> dict | None:
 def extract_lines(
     lines: Iterable[bytes], extractor: KeywordExtractor, top_k: int, batch_size: int = 32
 ) -> Iterator[dict]:
-    """Output objects for the input lines, in order, ``batch_size`` lines at a time."""
-    parsed = (p for p in map(parse_line, lines) if p is not None)
-    while batch := list(islice(parsed, batch_size)):
-        results = iter(_extract([p for p in batch if "error" not in p], extractor, top_k))
-        for item in batch:
-            yield item if "error" in item else next(results)
+    """Output objects for the input lines, in order, ``batch_size`` documents at a time.
 
+    Bad lines wait in ``queue`` beside the documents read ahead of the engine, so
+    each answer goes out in input order as soon as it is known.
+    """
+    queue: deque[dict] = deque()
 
-def _extract(docs: list[dict], extractor: KeywordExtractor, top_k: int) -> list[dict]:
-    for doc in docs:
-        doc["lang"] = extractor.language_of(doc["text"], doc["lang"])
-    try:
-        keywords = extractor.extract_batch(docs, top_k)
-    except Exception:  # isolate the document that broke the batch
-        return [_extract_one(doc, extractor, top_k) for doc in docs]
-    return [_output(doc, ks) for doc, ks in zip(docs, keywords, strict=True)]
+    def documents() -> Iterator[dict]:
+        for item in filter(None, map(parse_line, lines)):
+            queue.append(item)
+            if "error" not in item:
+                item["lang"] = extractor.language_of(item["text"], item["lang"])
+                yield item
 
-
-def _extract_one(doc: dict, extractor: KeywordExtractor, top_k: int) -> dict:
-    try:
-        return _output(doc, extractor.extract_batch([doc], top_k)[0])
-    except Exception as exc:
+    def failed(doc: dict, exc: Exception) -> dict:
         return {"id": doc["id"], "error": f"extraction failed: {type(exc).__name__}: {exc}"}
+
+    for result in extractor.extract_stream(documents(), top_k, batch_size, on_error=failed):
+        while "error" in queue[0]:
+            yield queue.popleft()
+        doc = queue.popleft()
+        yield result if isinstance(result, dict) else _output(doc, result)
+    yield from queue
 
 
 def _output(doc: dict, keywords) -> dict:

@@ -121,7 +121,46 @@ def test_huge_text_is_cut_and_stream_is_lazy(extractor):
 
     stream = extractor.extract_stream(docs(), top_k=2, batch_size=2)
     next(stream), next(stream), next(stream)
-    assert pulled == [0, 1, 2, 3]  # two batches of two, nothing more
+    assert pulled == [0, 1, 2, 3, 4, 5]  # the batch being ranked and one read ahead
+
+
+@pytest.mark.parametrize("mode", ["semantic", "statistical"])
+def test_stream_isolates_a_document_the_engine_fails_on(mode, monkeypatch):
+    """A bad document, or one that breaks the model call of its batch, yields the
+    ``on_error`` value in its place; the others of the batch and later batches go on."""
+    extractor = KeywordExtractor(mode=mode)
+    if mode == "semantic":
+        ranker = extractor.ranker()
+        real = ranker.similarities
+
+        def fragile(texts, phrases):
+            if any("POISON" in t for t in texts):
+                raise RuntimeError("model refused")
+            return real(texts, phrases)
+
+        monkeypatch.setattr(ranker, "similarities", fragile)
+    docs = [
+        {"text": SAMPLES["en"], "lang": "en"},
+        {"text": None, "lang": "en"},
+        {"text": "POISON pill. POISON pill again.", "lang": "en"},
+        {"text": SAMPLES["en"], "lang": "en"},
+        {"text": "Drip irrigation. Drip irrigation kits.", "lang": "en"},
+    ]
+    out = list(
+        extractor.extract_stream(
+            docs, top_k=3, batch_size=2, on_error=lambda doc, exc: f"failed: {exc}"
+        )
+    )
+    assert len(out) == 5
+    assert out[1] == "failed: text must be a string"
+    if mode == "semantic":
+        assert out[2] == "failed: model refused"
+    else:
+        assert out[2][0].text == "poison pill"
+    assert out[0] == out[3] and out[0][0].text
+    assert out[4][0].text == "drip irrigation"
+    with pytest.raises(TypeError):
+        list(extractor.extract_stream(docs[:2], batch_size=2))
 
 
 def test_semantic_model_is_loaded_once_and_phrases_are_cached():
@@ -211,7 +250,7 @@ def test_onnx_export_matches_sentence_transformers(tmp_path):
 
 
 def test_a_model_cut_to_its_first_layers_is_a_separate_faster_export(tmp_path):
-    """The re-ranking encoder keeps two of MiniLM's six layers: its own cached file, unit
+    """The re-ranking encoder keeps one of MiniLM's six layers: its own cached file, unit
     vectors that still tell related phrases from unrelated ones, and a clear error for a
     layer count the model does not have."""
     import numpy as np
@@ -220,7 +259,7 @@ def test_a_model_cut_to_its_first_layers_is_a_separate_faster_export(tmp_path):
     from siex.engine.semantic import default_model_path
 
     full = OnnxEncoder(default_model_path(), cache_dir=tmp_path)
-    cut = OnnxEncoder(default_model_path(), cache_dir=tmp_path, layers=2)
+    cut = OnnxEncoder(default_model_path(), cache_dir=tmp_path, layers=1)
     assert cut.onnx_path != full.onnx_path
     assert cut.onnx_path.stat().st_size < full.onnx_path.stat().st_size * 0.8
     texts = ["drip irrigation", "watering plants with drip lines", "stock market crash"]

@@ -7,8 +7,8 @@ or transformers.
 
 The export can keep only the first ``layers`` transformer layers. Keyphrase
 re-ranking needs lexical-semantic closeness more than deep composition: on the
-shared keyphrase sets the first two layers of all-MiniLM-L6-v2 rank within about
-one F1 point of all six, three times faster (docs/benchmarks.md).
+shared keyphrase sets the first layer of all-MiniLM-L6-v2 ranks within about one
+to two F1 points of all six, four to five times faster (docs/benchmarks.md).
 """
 
 from __future__ import annotations

