@@ -3,6 +3,8 @@ frequencies (wordfreq), elisions, and language detection (py3langid)."""
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -62,7 +64,17 @@ class LanguageKit:
 
 @lru_cache(maxsize=200_000)
 def _rarity(word: str, code: str) -> float:
-    return min(8.0, max(0.5, 8.0 - wordfreq.zipf_frequency(word, code)))
+    frequency = _frequencies(code).get(word)
+    if frequency is not None:  # a plain word: one dict lookup instead of wordfreq's tokenizer
+        zipf = round(math.log10(frequency) + 9, 2)
+    else:
+        zipf = wordfreq.zipf_frequency(word, code)
+    return min(8.0, max(0.5, 8.0 - zipf))
+
+
+@lru_cache(maxsize=16)
+def _frequencies(code: str) -> dict[str, float]:
+    return wordfreq.get_frequency_dict(code)
 
 
 def normalize_lang(lang: str | None) -> str | None:
