@@ -4,7 +4,6 @@ frequencies (wordfreq), elisions, and language detection (py3langid)."""
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
