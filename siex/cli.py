@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         "create", help="issue a new API key for a tenant; prints it once"
     )
     p_key_create.add_argument("--tenant", required=True)
+    p_key_create.add_argument(
+        "--scopes",
+        default="read,write,extract",
+        help="comma-separated: read, write, extract, pipelines, billing, admin",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "extract":
@@ -124,7 +129,14 @@ def main(argv: list[str] | None = None) -> int:
             if tenant is None:
                 print(f"no tenant {args.tenant!r}", file=sys.stderr)
                 return 1
-            print(issue_api_key(session, tenant, settings.resolved_secret_key()))
+            plaintext, _key = issue_api_key(
+                session,
+                tenant,
+                settings.resolved_secret_key(),
+                name="cli",
+                scopes=args.scopes.split(","),
+            )
+            print(plaintext)
         return 0
     return 2
 

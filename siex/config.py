@@ -24,6 +24,50 @@ class Settings(BaseSettings):
         default=None,
         description="Pepper for API key hashes; generated once under home when unset.",
     )
+    environment: str = Field(
+        default="development",
+        description="'production' refuses to start without explicit secrets.",
+    )
+    # Accounts and API
+    jwt_secret: str | None = Field(
+        default=None, description="Signs access tokens; derived from secret_key when unset."
+    )
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    verify_token_ttl_s: int = 3 * 24 * 3600
+    reset_token_ttl_s: int = 3600
+    invite_token_ttl_s: int = 7 * 24 * 3600
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of links in mails and Stripe redirects."
+    )
+    login_attempts_per_15min: int = Field(
+        default=10, description="Failed sign-ins allowed per account and per client address."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="limits storage URI: memory:// (one process) or redis://127.0.0.1:6379/0",
+    )
+    trusted_proxies: list[str] = Field(
+        default=[], description="Addresses whose X-Forwarded-For is believed."
+    )
+    # Mail (the notifier): 'outbox' writes JSON lines under home; 'smtp' sends.
+    mail_backend: str = "outbox"
+    mail_from: str = "SIE-X <no-reply@siex.example>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    # Billing (Stripe)
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = Field(
+        default=None, description="Stripe API base URL; None for api.stripe.com."
+    )
+    stripe_webhook_secrets: list[str] = Field(
+        default=[], description="whsec_… secrets; more than one during rotation."
+    )
+    stripe_prices: dict[str, str] = Field(
+        default={}, description='plan name -> Stripe price id, e.g. {"creator": "price_…"}'
+    )
+    stripe_meter_event: str = "siex_extractions"
+    billing_grace_days: int = 7
     # Fetching
     user_agent: str = "SIE-X/0.1 (+https://siex.example/bot; SEO intelligence crawler)"
     fetch_timeout_s: float = 15.0
@@ -77,6 +121,28 @@ class Settings(BaseSettings):
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
         return path.read_text().strip()
+
+    def resolved_jwt_secret(self) -> str:
+        if self.jwt_secret:
+            return self.jwt_secret
+        import hashlib
+
+        return hashlib.sha256(f"jwt|{self.resolved_secret_key()}".encode()).hexdigest()
+
+    def check_production(self) -> None:
+        """In production, secrets come from the environment, never from defaults."""
+        if self.environment != "production":
+            return
+        missing = [
+            name
+            for name, value in (
+                ("SIEX_SECRET_KEY", self.secret_key),
+                ("SIEX_JWT_SECRET", self.jwt_secret),
+            )
+            if not value or len(value) < 32
+        ]
+        if missing:
+            raise RuntimeError(f"production needs {', '.join(missing)} (32+ characters)")
 
     @property
     def uses_postgres(self) -> bool:

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable: unauthorized, quota_exceeded, …")
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """Every error of the API has this shape."""
+
+    error: ErrorDetail
 
 
 class Health(BaseModel):
@@ -28,11 +40,173 @@ class TenantOut(BaseModel):
     id: str
     name: str
     created_at: datetime
+    plan: str
+    billing_status: str
+    role: str | None = Field(default=None, description="The caller's role, for a user.")
 
 
-class TenantCreated(BaseModel):
-    tenant: TenantOut
+class Message(BaseModel):
+    message: str
+
+
+Email = Field(min_length=3, max_length=320)
+Password = Field(min_length=1, max_length=256)
+OpaqueToken = Field(min_length=10, max_length=200)
+
+
+class RegisterIn(BaseModel):
+    email: str = Email
+    password: str = Password
+
+
+class LoginIn(BaseModel):
+    email: str = Email
+    password: str = Password
+
+
+class VerifyIn(BaseModel):
+    token: str = OpaqueToken
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = OpaqueToken
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Password
+    new_password: str = Password
+
+
+class PasswordResetIn(BaseModel):
+    email: str = Email
+
+
+class PasswordResetConfirmIn(BaseModel):
+    token: str = OpaqueToken
+    new_password: str = Password
+
+
+class TokenOut(BaseModel):
+    token_type: Literal["bearer"] = "bearer"
+    access_token: str
+    expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+class TenantRef(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    email_verified: bool
+    created_at: datetime
+    tenants: list[TenantRef]
+
+
+Scope = Literal["read", "write", "extract", "pipelines", "billing", "admin"]
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(default="", max_length=100)
+    scopes: list[Scope] = Field(default=["read", "extract"], min_length=1, max_length=6)
+    environment: Literal["live", "test"] = "live"
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    rate_limit_per_minute: int | None = Field(
+        default=None, ge=1, le=100_000, description="Below the plan's limit; None: the plan's."
+    )
+
+
+class ApiKeyRotate(BaseModel):
+    overlap_hours: int = Field(
+        default=24, ge=0, le=720, description="How long the old key keeps working."
+    )
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    environment: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    rate_limit_per_minute: int | None
+
+
+class ApiKeyCreated(ApiKeyOut):
     api_key: str = Field(description="Shown once: store it now.")
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    email: str
+    role: str
+    joined_at: datetime
+
+
+class InvitationIn(BaseModel):
+    email: str = Email
+    role: Literal["admin", "member", "viewer"] = "member"
+
+
+class InvitationOut(BaseModel):
+    email: str
+    role: str
+    expires_at: datetime
+
+
+class AcceptIn(BaseModel):
+    token: str = OpaqueToken
+
+
+class RoleIn(BaseModel):
+    role: Literal["owner", "admin", "member", "viewer"]
+
+
+class QuotaOut(BaseModel):
+    resource: str
+    limit: int | None
+    used: int
+    resets_at: datetime | None
+
+
+class UsageDay(BaseModel):
+    date: date
+    resource: str
+    quantity: int
+
+
+class UsageOut(BaseModel):
+    tenant_id: str
+    plan: str
+    period: str
+    quotas: list[QuotaOut]
+    totals: dict[str, int]
+    days: list[UsageDay]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    action: str
+    actor_user_id: str | None
+    actor_key_id: str | None
+    target: str | None
+    client_ip: str | None
+    user_agent: str | None
+    details: dict
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    next_before_id: int | None
 
 
 class SourceCreate(BaseModel):

@@ -4,7 +4,7 @@ from dagster import Definitions
 
 from resources import build_resources
 from siex.config import Settings, get_settings
-from siex_assets import ingestion, keywords, monitoring, reports
+from siex_assets import billing, ingestion, keywords, monitoring, reports
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -14,6 +14,7 @@ def build_definitions(settings: Settings) -> Definitions:
         keywords.defs,
         reports.defs,
         monitoring.defs,
+        billing.defs,
         Definitions(resources=build_resources(settings)),
     )
 

@@ -11,6 +11,36 @@ import pytest
 
 from siex.config import Settings, get_settings
 
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _pg_admin():
+    import psycopg2
+
+    conn = psycopg2.connect(f"{PG}/postgres")
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh database on the machine's PostgreSQL server, dropped afterwards."""
+    import secrets
+
+    name = f"siex_test_{secrets.token_hex(4)}"
+    conn = _pg_admin()
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    yield f"{PG}/{name}"
+    conn = _pg_admin()
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
 
 @pytest.fixture
 def siex_home(tmp_path, monkeypatch) -> Settings:
@@ -106,3 +136,45 @@ def rss_feed(base: str, items: list[tuple[str, str, str]]) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test</title>'
         f"<link>{base}/</link><description>t</description>{entries}</channel></rss>"
     ).encode()
+
+
+class LiveApi:
+    """The API served by a real uvicorn server on loopback, in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        import socket
+
+        import uvicorn
+
+        from siex_api.main import create_app
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveApi:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_api(siex_home):
+    with LiveApi(siex_home) as api:
+        yield api

@@ -13,6 +13,7 @@ from siex.warehouse import Warehouse
 from siex_api.main import create_app
 from siex_assets.ingestion.sensors import rss_sensor
 from tests.conftest import Route, rss_feed
+from tests.helpers import make_tenant
 
 
 @pytest.fixture
@@ -22,9 +23,9 @@ def client(siex_home):
 
 
 def _tenant(client, tenant_id: str) -> dict:
-    response = client.post("/v1/tenants", json={"name": tenant_id.title(), "id": tenant_id})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['api_key']}"}
+    """A tenant made with the CLI's service call: its key holds every scope."""
+    key = make_tenant(client.app.state.settings, tenant_id)
+    return {"Authorization": f"Bearer {key}"}
 
 
 def _assert_error(response, status: int, code: str) -> dict:
@@ -92,17 +93,14 @@ def test_health_and_openapi(client):
     } <= set(paths)
 
 
-def test_tenant_creation_returns_a_key_that_authenticates(client, siex_home):
-    """A new tenant gets an sk_live_ key, shown once, stored only as a hash."""
-    response = client.post("/v1/tenants", json={"name": "Acme Inc"})
-    assert response.status_code == 201
-    body = response.json()
-    key = body["api_key"]
+def test_cli_key_authenticates_and_is_stored_only_as_a_hash(client, siex_home):
+    """A key is sk_live_…, identifies its tenant, and its secret is nowhere on disk."""
+    headers = _tenant(client, "acme")
+    key = headers["Authorization"].removeprefix("Bearer ")
     assert key.startswith("sk_live_") and len(key) > 50
-    assert body["tenant"]["id"].startswith("acme-inc-")
-    me = client.get("/v1/tenants/me", headers={"Authorization": f"Bearer {key}"})
-    assert me.json()["id"] == body["tenant"]["id"]
-    raw = (siex_home.home / "platform.sqlite").read_bytes()
+    me = client.get("/v1/tenants/me", headers=headers)
+    assert me.json()["id"] == "acme" and me.json()["plan"] == "free"
+    raw = b"".join(f.read_bytes() for f in siex_home.home.glob("platform.sqlite*"))
     assert key.split("_", 3)[3].encode() not in raw
 
 
@@ -112,13 +110,13 @@ def test_errors_share_one_shape(client):
     _assert_error(
         client.get("/v1/sources", headers={"Authorization": "Bearer sk_live_nope"}),
         401,
-        "unauthorized",
+        "invalid_api_key",
     )
     forged = "sk_live_0123456789abcdef_" + "x" * 40
     _assert_error(
         client.get("/v1/sources", headers={"Authorization": f"Bearer {forged}"}),
         401,
-        "unauthorized",
+        "invalid_api_key",
     )
     headers = _tenant(client, "acme")
     error = _assert_error(
@@ -127,10 +125,9 @@ def test_errors_share_one_shape(client):
         "validation_error",
     )
     assert {tuple(d["loc"]) for d in error["details"]} == {("body", "kind"), ("body", "url")}
-    _assert_error(client.post("/v1/tenants", json={"name": "again", "id": "acme"}), 409, "conflict")
-    _assert_error(
-        client.post("/v1/tenants", json={"name": "x", "id": "Bad|Id"}), 422, "validation_error"
-    )
+    feed = {"kind": "rss", "url": "https://a.example/feed"}
+    assert client.post("/v1/sources", json=feed, headers=headers).status_code == 201
+    _assert_error(client.post("/v1/sources", json=feed, headers=headers), 409, "conflict")
     _assert_error(client.get("/v1/nothing-here"), 404, "not_found")
 
 

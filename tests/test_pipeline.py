@@ -195,7 +195,8 @@ def test_rerun_loses_nothing_and_reuses_keywords(siex_home, instance, server):
     }
     make_tenant(siex_home, "acme")
     day = today_utc()
-    assert run_ingest(siex_home, instance, "acme", day, config).success
+    first = run_ingest(siex_home, instance, "acme", day, config)
+    assert first.success
 
     server.routes["/p1.html"] = Route(status=500, body=b"oops")
     server.routes["/p2.html"] = Route(status=404, body=b"gone")
@@ -216,6 +217,10 @@ def test_rerun_loses_nothing_and_reuses_keywords(siex_home, instance, server):
     }
     keyword_meta = second.asset_materializations_for_node("keywords")[0].metadata
     assert keyword_meta["reused"].value == 3 and keyword_meta["extracted"].value == 1
+    # Billing: three document versions the first time, only the new page the second.
+    first_meta = first.asset_materializations_for_node("keywords")[0].metadata
+    assert first_meta["billed_documents"].value == 3
+    assert keyword_meta["billed_documents"].value == 1
     page_meta = second.asset_materializations_for_node("pages")[0].metadata
     assert page_meta["failed"].value == 2
     assert "http_500" in page_meta["failures"].value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -19,31 +18,7 @@ import pytest
 
 from siex.config import REPO_ROOT
 
-PG = "postgresql://postgres@127.0.0.1:5432"
 SIEX = str(Path(sys.executable).parent / "siex")
-
-
-def _admin():
-    conn = psycopg2.connect(f"{PG}/postgres")
-    conn.autocommit = True
-    return conn
-
-
-@pytest.fixture
-def pg_database():
-    name = f"siex_test_{secrets.token_hex(4)}"
-    conn = _admin()
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    yield f"{PG}/{name}"
-    conn = _admin()
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.close()
 
 
 def _free_port() -> int:

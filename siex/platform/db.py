@@ -1,7 +1,13 @@
-"""Engine and sessions for the platform database (SQLite embedded, PostgreSQL in production)."""
+"""Engine and sessions for the platform database (SQLite embedded, PostgreSQL in production).
+
+The schema is Alembic's (``siex/platform/migrations``): the first engine of a process
+upgrades the database to the latest revision, under a lock, so several processes
+starting together (API workers, Dagster runs) do not race.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -10,27 +16,74 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from siex.platform.models import Base
-
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    """One engine per URL per process; creates the tables on first use."""
+    """One engine per URL per process; migrates the database on first use."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets the API read while Dagster writes
+            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            # Take the write lock up front: a read transaction that later writes would
+            # fail at once (SQLITE_BUSY_SNAPSHOT) if another writer committed meanwhile.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    migrate(engine)
     return engine
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 7_310_251  # PostgreSQL advisory lock id of our migrations
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision``; a no-op when it is there already."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
+            connection.commit()
+            lock = None
+        else:
+            lock = _file_lock(engine.url.database)
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+        finally:
+            if lock is None:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
+                connection.commit()
+            else:
+                lock.close()
+
+
+def _file_lock(database: str | None):
+    """An exclusive lock on a file beside the SQLite database, released on close."""
+    import fcntl
+
+    path = Path(f"{database}.migrate.lock") if database and database != ":memory:" else None
+    if path is None:
+        return open(os.devnull)
+    handle = path.open("a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
 
 
 @contextmanager

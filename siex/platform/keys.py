@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+SCOPES = ("read", "write", "extract", "pipelines", "billing", "admin")
 KEY_ID_BYTES = 8
 SECRET_BYTES = 32
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,45 +40,97 @@ def slugify(name: str) -> str:
     return slug or "tenant"
 
 
-def create_tenant(
-    session: Session, name: str, pepper: str, tenant_id: str | None = None
-) -> tuple[Tenant, str]:
-    """A new tenant and its first API key (the plaintext is returned once)."""
+def create_tenant_record(session: Session, name: str, tenant_id: str | None = None) -> Tenant:
+    """A new tenant (organization) on the free plan."""
     if tenant_id is None:
         tenant_id = f"{slugify(name)}-{secrets.token_hex(3)}"
     if not TENANT_ID.match(tenant_id):
         raise ValueError("tenant id must match [a-z0-9][a-z0-9_-]{0,62}")
     if session.get(Tenant, tenant_id) is not None:
         raise Conflict(f"tenant {tenant_id!r} exists")
-    tenant = Tenant(id=tenant_id, name=name)
+    tenant = Tenant(id=tenant_id, name=name[:200] or tenant_id)
     session.add(tenant)
-    plaintext = issue_api_key(session, tenant, pepper)
     session.flush()
+    return tenant
+
+
+def create_tenant(
+    session: Session, name: str, pepper: str, tenant_id: str | None = None
+) -> tuple[Tenant, str]:
+    """A new tenant and its first API key with every scope (the plaintext is returned
+    once). Used by the CLI and the demo; people sign up through the API."""
+    tenant = create_tenant_record(session, name, tenant_id)
+    plaintext, _key = issue_api_key(session, tenant, pepper, name="cli", scopes=keys.SCOPES)
     return tenant, plaintext
 
 
-def issue_api_key(session: Session, tenant: Tenant, pepper: str) -> str:
-    new = keys.generate_key(pepper)
-    session.add(
-        ApiKey(tenant=tenant, key_id=new.key_id, secret_hash=new.secret_hash, prefix=new.prefix)
+def issue_api_key(
+    session: Session,
+    tenant: Tenant,
+    pepper: str,
+    name: str = "",
+    scopes: Iterable[str] = ("read", "write", "extract"),
+    environment: str = "live",
+    expires_at: datetime | None = None,
+    created_by: str | None = None,
+    rate_limit_per_minute: int | None = None,
+) -> tuple[str, ApiKey]:
+    """A new key; its plaintext is returned once and never stored."""
+    unknown = set(scopes) - set(keys.SCOPES)
+    if unknown:
+        raise ValueError(f"unknown scopes: {sorted(unknown)}")
+    new = keys.generate_key(pepper, environment)
+    api_key = ApiKey(
+        tenant_id=tenant.id,
+        key_id=new.key_id,
+        secret_hash=new.secret_hash,
+        prefix=new.prefix,
+        name=name,
+        environment=environment,
+        scopes=" ".join(s for s in keys.SCOPES if s in set(scopes)),
+        expires_at=expires_at,
+        created_by=created_by,
+        rate_limit_per_minute=rate_limit_per_minute,
     )
-    return new.plaintext
+    session.add(api_key)
+    session.flush()
+    return new.plaintext, api_key
 
 
-def authenticate(session: Session, plaintext: str, pepper: str) -> Tenant | None:
-    """The tenant owning a valid, unrevoked key; None otherwise."""
+def authenticate_key(session: Session, plaintext: str, pepper: str) -> ApiKey | None:
+    """The stored key behind a valid, unrevoked, unexpired plaintext; None otherwise.
+
+    Looked up by its public id (one indexed read, whatever the number of keys), the
+    secret compared in constant time. ``last_used_at`` is written at most once a minute.
+    """
     parts = keys.split_key(plaintext)
     if parts is None:
         return None
     key_id, secret = parts
     api_key = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
-    if api_key is None or api_key.revoked_at is not None:
+    if api_key is None:
         keys.verify_secret(secret, "0" * 64, pepper)  # same work either way
         return None
     if not keys.verify_secret(secret, api_key.secret_hash, pepper):
         return None
-    api_key.last_used_at = utcnow()
-    return api_key.tenant
+    now = utcnow()
+    if api_key.revoked_at is not None or (
+        api_key.expires_at is not None and _aware(api_key.expires_at) <= now
+    ):
+        return None
+    if api_key.last_used_at is None or now - _aware(api_key.last_used_at) > timedelta(minutes=1):
+        api_key.last_used_at = now
+    return api_key
+
+
+def authenticate(session: Session, plaintext: str, pepper: str) -> Tenant | None:
+    """The tenant owning a valid key; None otherwise."""
+    api_key = authenticate_key(session, plaintext, pepper)
+    return api_key.tenant if api_key else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def add_source(session: Session, tenant_id: str, kind: str, url: str, role: str = "own") -> Source:

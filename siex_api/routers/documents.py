@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from siex_api.deps import TenantDep, WarehouseDep
+from siex_api.deps import WarehouseDep
 from siex_api.errors import ApiError
 from siex_api.schemas import DocumentOut, DocumentPage, KeywordOut
+from siex_api.security import Reader
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -56,7 +57,7 @@ def _document(row, keywords, with_text: bool) -> DocumentOut:
 
 @router.get("", response_model=DocumentPage)
 def list_documents(
-    tenant: TenantDep,
+    caller: Reader,
     warehouse: WarehouseDep,
     date: Annotated[
         dt.date | None, Query(description="only documents fetched that day (UTC)")
@@ -65,7 +66,7 @@ def list_documents(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentPage:
     """The tenant's documents, newest first, each with its keywords (best first)."""
-    con = warehouse.connect(tenant.id)
+    con = warehouse.connect(caller.tenant.id)
     try:
         where, params = ("WHERE date = ?", [date]) if date else ("", [])
         con.execute(f"CREATE TEMP TABLE latest AS {_LATEST.format(where=where)}", params)
@@ -87,9 +88,9 @@ def list_documents(
 
 
 @router.get("/{doc_id}", response_model=DocumentOut)
-def get_document(doc_id: str, tenant: TenantDep, warehouse: WarehouseDep) -> DocumentOut:
+def get_document(doc_id: str, caller: Reader, warehouse: WarehouseDep) -> DocumentOut:
     """One document with its clean text and keywords."""
-    con = warehouse.connect(tenant.id)
+    con = warehouse.connect(caller.tenant.id)
     try:
         con.execute(
             f"CREATE TEMP TABLE latest AS {_LATEST.format(where='WHERE doc_id = ?')}", [doc_id]

@@ -3,9 +3,11 @@ from sqlalchemy import select
 
 from siex.platform.models import Source
 from siex.platform.service import Conflict, add_source
-from siex_api.deps import SessionDep, TenantDep
+from siex_api.deps import SessionDep
 from siex_api.errors import ApiError
+from siex_api.quota import quota_guard
 from siex_api.schemas import SourceCreate, SourceOut
+from siex_api.security import Reader, Writer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -22,16 +24,18 @@ def _out(source: Source) -> SourceOut:
 
 
 @router.post("", response_model=SourceOut, status_code=status.HTTP_201_CREATED)
-def register(body: SourceCreate, tenant: TenantDep, session: SessionDep) -> SourceOut:
-    """Register an RSS/Atom feed or a sitemap; the sensors poll it from their next tick."""
-    try:
-        source = add_source(session, tenant.id, body.kind, str(body.url), body.role)
-    except Conflict as exc:
-        raise ApiError(409, "conflict", "this source is registered already") from exc
+def register(body: SourceCreate, caller: Writer, session: SessionDep) -> SourceOut:
+    """Register an RSS/Atom feed or a sitemap; the sensors poll it from their next tick.
+    Counts against the plan's source quota."""
+    with quota_guard(session, caller.tenant, "sources"):
+        try:
+            source = add_source(session, caller.tenant.id, body.kind, str(body.url), body.role)
+        except Conflict as exc:
+            raise ApiError(409, "conflict", "this source is registered already") from exc
     return _out(source)
 
 
 @router.get("", response_model=list[SourceOut])
-def list_sources(tenant: TenantDep, session: SessionDep) -> list[SourceOut]:
-    query = select(Source).where(Source.tenant_id == tenant.id).order_by(Source.created_at)
+def list_sources(caller: Reader, session: SessionDep) -> list[SourceOut]:
+    query = select(Source).where(Source.tenant_id == caller.tenant.id).order_by(Source.created_at)
     return [_out(s) for s in session.scalars(query)]

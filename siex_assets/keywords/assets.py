@@ -10,8 +10,9 @@ from dagster import (
     asset,
 )
 
-from resources import KeywordEngineResource, WarehouseResource
+from resources import KeywordEngineResource, PlatformDBResource, WarehouseResource
 from siex import ingest
+from siex.platform.quotas import record_usage
 from siex_assets.ingestion.assets import RETRY, documents
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions
 from siex_assets.reporting import failures_markdown
@@ -30,6 +31,7 @@ def keywords(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
     keyword_engine: KeywordEngineResource,
+    platform: PlatformDBResource,
 ) -> MaterializeResult:
     tenant, day = tenant_and_day(context)
     store = warehouse.get()
@@ -47,6 +49,15 @@ def keywords(
         part="keywords",
     )
     context.log.info(f"{extracted} documents extracted, {len(docs) - extracted} reused unchanged")
+    # Billable once per document version: a retried run or a re-run day bills nothing new.
+    with platform.session() as session:
+        billed = sum(
+            record_usage(
+                session, tenant, "documents", f"documents:{d['doc_id']}:{d['content_hash']}"
+            )
+            for d in docs
+        )
+    context.log.info(f"{billed} new document versions recorded for billing")
 
     with_keywords = {
         r["doc_id"] for r in store.read("keywords", tenant, day).select(["doc_id"]).to_pylist()
@@ -61,6 +72,7 @@ def keywords(
             "extracted": extracted,
             "reused": len(docs) - extracted,
             "keyword_rows": len(result.rows),
+            "billed_documents": billed,
             "failures": MetadataValue.md(failures_markdown(result.failures)),
         },
         check_results=[
