@@ -171,6 +171,9 @@ class StripeDouble:
         self.checkout_sessions: dict[str, dict] = {}
         self.portal_sessions: dict[str, dict] = {}
         self.meter_events: dict[str, dict] = {}  # by identifier
+        self.webhook_url: str | None = None  # where completed checkouts send their events
+        self.webhook_secret: str | None = None
+        self._checkout_prices: dict[str, list[str]] = {}
         self.requests: list[StripeRequest] = []
         self.down = False
         self.fail: Callable[[StripeRequest], bool] | None = None
@@ -197,6 +200,85 @@ class StripeDouble:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def complete_checkout(self, checkout_id: str) -> list[int]:
+        """What a paying customer and Stripe do: the session completes, a subscription
+        starts, its first invoice is paid, and Stripe POSTs the signed events
+        ``checkout.session.completed``, ``customer.subscription.created`` and
+        ``invoice.paid`` to ``webhook_url``. Returns the webhook's answers."""
+        import hashlib
+        import hmac
+        import urllib.request
+
+        with self._lock:
+            checkout = self.checkout_sessions[checkout_id]
+            now = int(time.time())
+            subscription = {
+                "id": _new_id("sub_"),
+                "object": "subscription",
+                "customer": checkout["customer"],
+                "status": "active",
+                "created": now,
+                "metadata": {"tenant_id": checkout["client_reference_id"]},
+                "items": {
+                    "object": "list",
+                    "data": [
+                        {"id": _new_id("si_"), "object": "subscription_item",
+                         "price": {"id": price, "object": "price"}, "quantity": 1}
+                        for price in self._checkout_prices.get(checkout_id, [])
+                    ],
+                },
+                "current_period_start": now,
+                "current_period_end": now + 30 * 24 * 3600,
+            }  # fmt: skip
+            checkout.update(
+                status="complete", payment_status="paid", subscription=subscription["id"]
+            )
+            invoice = {
+                "id": _new_id("in_"),
+                "object": "invoice",
+                "customer": checkout["customer"],
+                "status": "paid",
+                "currency": "eur",
+                "amount_due": 2900,
+                "amount_paid": 2900,
+                "hosted_invoice_url": f"https://invoice.stripe.com/i/{_new_id('acct_')}",
+                "period_start": now,
+                "period_end": now + 30 * 24 * 3600,
+                "created": now,
+                "parent": {"subscription_details": {"subscription": subscription["id"]}},
+            }
+        answers = []
+        for offset, (kind, obj) in enumerate(
+            (("checkout.session.completed", checkout), ("customer.subscription.created", subscription),
+             ("invoice.paid", invoice))
+        ):  # fmt: skip
+            event = {
+                "id": _new_id("evt_"),
+                "object": "event",
+                "type": kind,
+                "created": now + offset,
+                "livemode": False,
+                "api_version": "2025-03-31.basil",
+                "data": {"object": obj},
+            }
+            payload = json.dumps(event).encode()
+            at = int(time.time())
+            signature = hmac.new(
+                (self.webhook_secret or "").encode(), f"{at}.".encode() + payload, hashlib.sha256
+            ).hexdigest()
+            request = urllib.request.Request(
+                self.webhook_url or "",
+                data=payload,
+                headers={
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": f"t={at},v1={signature}",
+                },
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answers.append(response.status)
+        return answers
 
     def requests_to(self, path: str) -> list[StripeRequest]:
         return [r for r in self.requests if r.path == path]
@@ -364,6 +446,7 @@ class StripeDouble:
             "url": f"https://checkout.stripe.com/c/pay/{checkout_id}",
         }
         self.checkout_sessions[checkout_id] = checkout
+        self._checkout_prices[checkout_id] = [item["price"] for item in line_items or []]
         return checkout
 
     def _create_portal_session(self, params: dict[str, Any]) -> dict:
@@ -438,6 +521,27 @@ class _Handler(BaseHTTPRequestHandler):
         double: StripeDouble = self.server.double  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         path = urlsplit(self.path)
+        completing = re.fullmatch(r"/test_helpers/checkout/sessions/([^/]+)/complete", path.path)
+        if completing and self.command == "POST":  # the double's "pay" button
+            try:
+                body, status = {"webhook_answers": double.complete_checkout(completing[1])}, 200
+            except KeyError:
+                body, status = (
+                    {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": "No such checkout session",
+                        }
+                    },
+                    404,
+                )
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         request = StripeRequest(
             method=self.command,
             path=path.path,
@@ -466,3 +570,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+def main() -> None:
+    """Run the double by hand, e.g. for docs/api-walkthrough.sh:
+    python -m tests.stripe_server --price creator=price_creator \
+        --webhook-url http://127.0.0.1:8000/v1/billing/webhook --webhook-secret whsec_test"""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--price", action="append", default=[], help="plan=price_id")
+    parser.add_argument("--webhook-url", required=True)
+    parser.add_argument("--webhook-secret", required=True)
+    args = parser.parse_args()
+    double = StripeDouble(prices=[p.split("=", 1)[1] for p in args.price])
+    double.webhook_url, double.webhook_secret = args.webhook_url, args.webhook_secret
+    print(double.base, flush=True)
+    try:
+        double.thread.join()
+    except KeyboardInterrupt:
+        double.close()
+
+
+if __name__ == "__main__":
+    main()

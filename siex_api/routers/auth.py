@@ -102,7 +102,9 @@ def verify(body: VerifyIn, session: SessionDep) -> UserOut:
 
 
 @router.get("/verify", response_model=UserOut)
-def verify_link(token: Annotated[str, Query(max_length=200)], session: SessionDep) -> UserOut:
+def verify_link(
+    token: Annotated[str, Query(min_length=10, max_length=200)], session: SessionDep
+) -> UserOut:
     """The link of the verification mail (same as POST /v1/auth/verify)."""
     return verify(VerifyIn(token=token), session)
 
