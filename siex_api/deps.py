@@ -17,7 +17,19 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> Iterator[Session]:
+    """Reading requests get a read-only session (no lock on SQLite), the others a
+    writing one. A reading route that writes all the same uses WriteSessionDep."""
+    with session_scope(settings.platform_db_url, read_only=request.method in READ_METHODS) as s:
+        yield s
+
+
+def get_write_session(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
     with session_scope(settings.platform_db_url) as session:
         yield session
 
@@ -27,5 +39,6 @@ def get_warehouse(settings: Annotated[Settings, Depends(get_settings)]) -> Wareh
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]

@@ -9,19 +9,23 @@ tenant the caller does not belong to answers exactly like one that does not exis
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response
 
 from siex.config import Settings
 from siex.platform import accounts
 from siex.platform.accounts import ROLE_SCOPES, AccountError
+from siex.platform.db import session_scope
 from siex.platform.models import ApiKey, AuthSession, Tenant, User
 from siex.platform.plans import plan_of
-from siex.platform.service import authenticate_key
+from siex.platform.service import authenticate_key, key_use_is_stale, touch_key
 from siex_api.deps import SessionDep, SettingsDep
 from siex_api.errors import ApiError
+
+log = logging.getLogger("siex.api.security")
 
 
 @dataclass
@@ -83,8 +87,21 @@ def current_user(
         raise ApiError(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
+def _record_key_use(database_url: str, key_pk: str) -> None:
+    """After the response, in its own short transaction: reads stay lock-free."""
+    try:
+        with session_scope(database_url, busy_timeout_s=0.5) as session:
+            touch_key(session, key_pk)
+    except Exception:  # telemetry: a busy database must not turn into an error
+        log.warning("could not record the use of API key %s", key_pk, exc_info=True)
+
+
 def authenticate_request(
-    request: Request, response: Response, session: SessionDep, settings: SettingsDep
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Principal:
     token = bearer_token(request)
     ip = client_ip(request, settings)
@@ -93,6 +110,8 @@ def authenticate_request(
         api_key = authenticate_key(session, token, settings.resolved_secret_key())
         if api_key is None:
             raise ApiError(401, "invalid_api_key", "invalid, expired or revoked API key")
+        if key_use_is_stale(api_key):
+            background.add_task(_record_key_use, settings.platform_db_url, api_key.id)
         principal = Principal(
             tenant=api_key.tenant,
             scopes=api_key.scope_set,

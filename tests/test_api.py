@@ -222,3 +222,23 @@ def test_extract_endpoint_uses_the_engine(client):
         headers=headers,
     )
     assert french.json()["lang"] == "fr"
+
+
+def test_reading_requests_take_no_write_lock(client, siex_home):
+    """While another process holds SQLite's write lock, reads are answered (they would
+    wait out the 30 s busy timeout and fail if they needed the lock); the key's
+    last use is recorded once the lock is free."""
+    import sqlite3
+
+    headers = _tenant(client, "reader")
+    writer = sqlite3.connect(siex_home.home / "platform.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert client.get("/v1/sources", headers=headers).status_code == 200
+        assert client.get("/v1/tenants/me", headers=headers).json()["id"] == "reader"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    client.get("/v1/sources", headers=headers)
+    keys = client.get("/v1/api-keys", headers=headers).json()
+    assert keys[0]["last_used_at"] is not None

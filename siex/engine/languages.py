@@ -67,7 +67,10 @@ def _rarity(word: str, code: str) -> float:
     if frequency is not None:  # a plain word: one dict lookup instead of wordfreq's tokenizer
         zipf = round(math.log10(frequency) + 9, 2)
     else:
-        zipf = wordfreq.zipf_frequency(word, code)
+        try:
+            zipf = wordfreq.zipf_frequency(word, code)
+        except ImportError:  # zh/ja/ko tokenizers are optional extras (jieba, MeCab)
+            zipf = 0.0
     return min(8.0, max(0.5, 8.0 - zipf))
 
 

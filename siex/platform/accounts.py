@@ -134,7 +134,7 @@ def use_one_time_token(session: Session, token: str, purpose: str) -> OneTimeTok
     ).rowcount
     if not claimed:
         raise AccountError("invalid_token", "this link was used already", 400)
-    if _aware(record.expires_at) < now:
+    if record.expires_at < now:
         raise AccountError("expired_token", "this link has expired", 400)
     return record
 
@@ -225,7 +225,7 @@ def refresh(
     if not spent:
         revoke_session(session, auth, "refresh_token_reused")
         raise AccountError("token_reused", "refresh token reused: the session is revoked", 401)
-    if _aware(record.expires_at) < utcnow():
+    if record.expires_at < utcnow():
         raise AccountError("invalid_token", "refresh token expired", 401)
     return _issue_pair(session, auth, secret, access_ttl, refresh_ttl)
 
@@ -304,8 +304,3 @@ def accept_invitation(session: Session, token: str, user: User) -> Membership:
     session.add(joined)
     session.flush()
     return joined
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 @lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
+def get_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     """One engine per URL per process; migrates the database on first use."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets the API read while Dagster writes
@@ -33,10 +33,12 @@ def get_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):
-            # Take the write lock up front: a read transaction that later writes would
-            # fail at once (SQLITE_BUSY_SNAPSHOT) if another writer committed meanwhile.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):
+            # Writers take the write lock up front: a read transaction that later writes
+            # fails at once (SQLITE_BUSY_SNAPSHOT) if another writer committed meanwhile.
+            # Read-only sessions take no lock, so reads never queue behind writes.
+            read_only = conn.get_execution_options().get("siex_read_only")
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     else:
         engine = create_engine(url, pool_pre_ping=True)
@@ -87,9 +89,15 @@ def _file_lock(database: str | None):
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    session = sessionmaker(get_engine(url), expire_on_commit=False)()
+def session_scope(
+    url: str, read_only: bool = False, busy_timeout_s: float = 30.0
+) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error. ``read_only``
+    promises no writes: on SQLite it then holds no lock (see ``_begin``);
+    ``busy_timeout_s`` is how long SQLite waits for another writer's lock."""
+    engine = get_engine(url, busy_timeout_s)
+    bind = engine.execution_options(siex_read_only=True) if read_only else engine
+    session = sessionmaker(bind, expire_on_commit=False)()
     try:
         yield session
         session.commit()

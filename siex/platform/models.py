@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -21,6 +22,24 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database: SQLite stores no offset and
+    would hand back naive values, which compare and serialize wrongly."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: use siex.platform.models.utcnow()")
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
 
 
 def new_id() -> str:
@@ -38,11 +57,11 @@ class Tenant(Base):
 
     id: Mapped[str] = mapped_column(String(63), primary_key=True)  # also the Dagster partition key
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     plan: Mapped[str] = mapped_column(String(32), default="free")
     # active | past_due (paying late, in grace) | canceled (downgraded to free)
     billing_status: Mapped[str] = mapped_column(String(16), default="active")
-    grace_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     # Stripe's `created` of the last subscription event applied: older events are stale.
@@ -65,9 +84,9 @@ class User(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # normalized, see accounts
     password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id
-    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -84,7 +103,7 @@ class Membership(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     tenant: Mapped[Tenant] = relationship(back_populates="memberships")
@@ -98,8 +117,8 @@ class AuthSession(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
     client_ip: Mapped[str | None] = mapped_column(String(64))
 
@@ -112,8 +131,8 @@ class RefreshToken(Base):
         ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OneTimeToken(Base):
@@ -129,9 +148,9 @@ class OneTimeToken(Base):
     tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     role: Mapped[str | None] = mapped_column(String(16))
     created_by: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiKey(Base):
@@ -147,10 +166,10 @@ class ApiKey(Base):
     scopes: Mapped[str] = mapped_column(String(200), default="read write extract")
     rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)  # None: the plan's
     created_by: Mapped[str | None] = mapped_column(String(32))  # user id; None for the CLI
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replaced_by: Mapped[str | None] = mapped_column(String(32))  # the key that rotated it out
 
     tenant: Mapped[Tenant] = relationship(back_populates="api_keys")
@@ -170,7 +189,7 @@ class Source(Base):
     url: Mapped[str] = mapped_column(String(2048))
     role: Mapped[str] = mapped_column(String(16), default="own")  # "own" or "competitor"
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="sources")
 
@@ -186,7 +205,7 @@ class RunFailure(Base):
     tenant_id: Mapped[str | None] = mapped_column(String(63))
     partition_key: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str] = mapped_column(Text, default="")
-    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class UsageCounter(Base):
@@ -214,8 +233,8 @@ class UsageEvent(Base):
     resource: Mapped[str] = mapped_column(String(32))  # extractions | executions | documents ...
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # to Stripe
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to Stripe
 
 
 class AuditLog(Base):
@@ -235,7 +254,7 @@ class AuditLog(Base):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class StripeEvent(Base):
@@ -246,7 +265,7 @@ class StripeEvent(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
     created: Mapped[int] = mapped_column(BigInteger)  # Stripe's event timestamp
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Invoice(Base):
@@ -261,6 +280,6 @@ class Invoice(Base):
     amount_due: Mapped[int] = mapped_column(BigInteger, default=0)
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     hosted_invoice_url: Mapped[str | None] = mapped_column(String(2048))
-    period_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

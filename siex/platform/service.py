@@ -6,9 +6,9 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,7 +101,7 @@ def authenticate_key(session: Session, plaintext: str, pepper: str) -> ApiKey | 
     """The stored key behind a valid, unrevoked, unexpired plaintext; None otherwise.
 
     Looked up by its public id (one indexed read, whatever the number of keys), the
-    secret compared in constant time. ``last_used_at`` is written at most once a minute.
+    secret compared in constant time. Reads only: see ``touch_key`` for last use.
     """
     parts = keys.split_key(plaintext)
     if parts is None:
@@ -113,24 +113,33 @@ def authenticate_key(session: Session, plaintext: str, pepper: str) -> ApiKey | 
         return None
     if not keys.verify_secret(secret, api_key.secret_hash, pepper):
         return None
-    now = utcnow()
     if api_key.revoked_at is not None or (
-        api_key.expires_at is not None and _aware(api_key.expires_at) <= now
+        api_key.expires_at is not None and api_key.expires_at <= utcnow()
     ):
         return None
-    if api_key.last_used_at is None or now - _aware(api_key.last_used_at) > timedelta(minutes=1):
-        api_key.last_used_at = now
     return api_key
+
+
+def key_use_is_stale(api_key: ApiKey) -> bool:
+    """``last_used_at`` is written at most once a minute per key."""
+    return api_key.last_used_at is None or utcnow() - api_key.last_used_at > timedelta(minutes=1)
+
+
+def touch_key(session: Session, key_pk: str) -> None:
+    """Record that a key was used now (a conditional UPDATE: concurrent requests write once)."""
+    now = utcnow()
+    session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_pk)
+        .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - timedelta(minutes=1)))
+        .values(last_used_at=now)
+    )
 
 
 def authenticate(session: Session, plaintext: str, pepper: str) -> Tenant | None:
     """The tenant owning a valid key; None otherwise."""
     api_key = authenticate_key(session, plaintext, pepper)
     return api_key.tenant if api_key else None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def add_source(session: Session, tenant_id: str, kind: str, url: str, role: str = "own") -> Source:

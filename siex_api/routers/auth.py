@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, status
 from siex.platform import accounts, audit
 from siex.platform.accounts import AccountError
 from siex.platform.notify import Notifier, reset_mail, verification_mail
-from siex_api.deps import SessionDep, SettingsDep
+from siex_api.deps import SessionDep, SettingsDep, WriteSessionDep
 from siex_api.errors import ApiError
 from siex_api.schemas import (
     LoginIn,
@@ -103,7 +103,7 @@ def verify(body: VerifyIn, session: SessionDep) -> UserOut:
 
 @router.get("/verify", response_model=UserOut)
 def verify_link(
-    token: Annotated[str, Query(min_length=10, max_length=200)], session: SessionDep
+    token: Annotated[str, Query(min_length=10, max_length=200)], session: WriteSessionDep
 ) -> UserOut:
     """The link of the verification mail (same as POST /v1/auth/verify)."""
     return verify(VerifyIn(token=token), session)

@@ -26,11 +26,19 @@ from siex.platform.db import session_scope
 from siex.platform.models import Invoice
 from siex_api.deps import SessionDep, SettingsDep
 from siex_api.errors import ApiError
+from siex_api.schemas import ErrorOut
 from siex_api.security import Billing
 
 log = logging.getLogger("siex.api.billing")
 
-router = APIRouter(prefix="/billing", tags=["billing"])
+router = APIRouter(
+    prefix="/billing",
+    tags=["billing"],
+    responses={
+        502: {"model": ErrorOut, "description": "Stripe unreachable or refusing"},
+        503: {"model": ErrorOut, "description": "Billing not configured on this server"},
+    },
+)
 
 SIGNATURE_TOLERANCE_S = 300  # Stripe's default: older signed timestamps may be replays
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -145,7 +153,27 @@ def portal(caller: Billing, settings: SettingsDep) -> PortalOut:
     return PortalOut(url=url)
 
 
-@router.post("/webhook", response_model=WebhookOut)
+@router.post(
+    "/webhook",
+    response_model=WebhookOut,
+    responses={413: {"model": ErrorOut, "description": "Payload over 1 MiB"}},
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "Stripe-Signature",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "t=<timestamp>,v1=<HMAC-SHA256 of '<t>.<body>'>",
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "A Stripe event, verified against its raw bytes.",
+        },
+    },
+)
 async def webhook(request: Request, settings: SettingsDep) -> WebhookOut:
     """Stripe's events: subscriptions, Checkout completions, invoices paid or failed."""
     if not settings.stripe_webhook_secrets:

@@ -63,7 +63,7 @@ def list_documents(
         dt.date | None, Query(description="only documents fetched that day (UTC)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> DocumentPage:
     """The tenant's documents, newest first, each with its keywords (best first)."""
     con = warehouse.connect(caller.tenant.id)
