@@ -22,7 +22,9 @@ def get_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     """One engine per URL per process; migrates the database on first use."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets the API read while Dagster writes
