@@ -96,6 +96,38 @@ def cpu_model() -> str:
         return platform.processor() or "unknown"
 
 
+def render_extra(extra: list[dict], limit: int) -> list[str]:
+    """Quality on data sets the engine was never tuned on (other languages, genres)."""
+    if not extra:
+        return []
+    by = {(r["system"], r["dataset"]): r for r in extra}
+    lines = [
+        "",
+        f"### Other languages and genres, never used for tuning (first {limit} documents each)",
+        "",
+        "| data set (lang, genre) | YAKE | TF-IDF | KeyBERT | **SIE-X** (default) | SIE-X fast | best anchor | SIE-X ÷ best |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    for ds in dict.fromkeys(r["dataset"] for r in extra):
+        anchors = {a: 100 * by[(a, ds)]["F1@10"] for a in ANCHORS if (a, ds) in by}
+        best = max(anchors.values())
+        siex, fast = 100 * by[("siex", ds)]["F1@10"], 100 * by[("siex-fast", ds)]["F1@10"]
+        label = EXTRA_LABELS.get(ds, ds)
+        lines.append(
+            f"| {label} | {anchors.get('yake', 0):.1f} | {anchors.get('tfidf', 0):.1f} | "
+            f"{anchors.get('keybert', 0):.1f} | **{siex:.1f}** | {fast:.1f} | {best:.1f} | "
+            f"{siex / best:.2f}× |"
+        )
+    return lines
+
+
+EXTRA_LABELS = {
+    "500N-KPCrowd-v1.1": "500N-KPCrowd (en, news)",
+    "110-PT-BN-KP": "110-PT-BN-KP (pt, broadcast news)",
+    "pak2018": "pak2018 (pl, abstracts; Polish is outside the 11 languages)",
+}
+
+
 def render(results: list[dict], news_all: list[dict], saved: dict) -> str:
     load_s, memory, argv, steady = saved["load_s"], saved["memory"], saved["argv"], saved["steady"]
     by = {(r["system"], r["dataset"]): r for r in results}
@@ -128,6 +160,7 @@ def render(results: list[dict], news_all: list[dict], saved: dict) -> str:
             f"{anchors.get('keybert', 0):.1f} | **{siex:.1f}** | {fast:.1f} | {best:.1f} | "
             f"{siex / best:.2f}× |"
         )
+    lines += render_extra(saved.get("extra_results", []), saved.get("extra_limit", 0))
     lines += [
         "",
         "### Speed: documents per second, 2 cores, steady state",
@@ -183,6 +216,13 @@ def main() -> int:
     parser.add_argument("--work", default="/tmp/siex-kpe-bench")
     parser.add_argument("--doc", default=str(REPO / "docs" / "benchmarks.md"))
     parser.add_argument(
+        "--extra",
+        nargs="*",
+        default=[],
+        help="more JSON Lines data sets (benchmarks/liaad_to_jsonl.py) scored on quality",
+    )
+    parser.add_argument("--extra-limit", type=int, default=100, help="first N docs of each")
+    parser.add_argument(
         "--render-only",
         action="store_true",
         help="rewrite the doc section from the last run's JSON",
@@ -218,6 +258,17 @@ def main() -> int:
         work / "news.json",
     )  # fmt: skip
     saved = measure_process(work, args)
+    if args.extra:
+        saved["extra_results"] = run_harness(
+            args.harness_python,
+            [*ANCHORS, "--cmd", f"{SIEX} extract", "--name", "siex",
+             "--cmd", f"{SIEX} extract --fast", "--name", "siex-fast",
+             "--datasets", ",".join(str(Path(e).resolve()) for e in args.extra),
+             "--limit", str(args.extra_limit)],
+            work / "extra_quality.json",
+        )  # fmt: skip
+        saved["extra_limit"] = args.extra_limit
+        (work / "extra.json").write_text(json.dumps(saved))
     write_section(args.doc, render(results, news_all, saved))
     print(f"took {time.time() - started:.0f} s", file=sys.stderr)
     return 0
@@ -240,6 +291,8 @@ def measure_process(work: Path, args) -> dict:
         "semantic on every doc, WikiNews": peak_memory_mb(data / "WikiNews.jsonl", everywhere),
     }
     argv = "python benchmarks/kpe.py" + (f" --limit {args.limit}" if args.limit else "")
+    if args.extra:
+        argv += " --extra " + " ".join(Path(e).name for e in args.extra)
     saved = {"load_s": model_load_seconds(), "memory": memory, "argv": argv, "steady": steady}
     (work / "extra.json").write_text(json.dumps(saved))
     return saved

@@ -242,3 +242,34 @@ def test_reading_requests_take_no_write_lock(client, siex_home):
     client.get("/v1/sources", headers=headers)
     keys = client.get("/v1/api-keys", headers=headers).json()
     assert keys[0]["last_used_at"] is not None
+
+
+def test_keyword_export_as_csv_and_parquet_is_audited(client, siex_home):
+    import io
+
+    import pyarrow.parquet as pq
+
+    headers = _tenant(client, "exporter")
+    warehouse = Warehouse(siex_home.warehouse_dir)
+    _store_document(
+        warehouse, "exporter", "2026-11-02", "https://e.example/a", ["drip irrigation", "mulch"]
+    )
+    _store_document(warehouse, "exporter", "2026-11-05", "https://e.example/b", ["compost"])
+    query = "/v1/exports/keywords?date_from=2026-11-01&date_to=2026-11-03"
+    csv = client.get(query, headers=headers)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0] == "date,doc_id,url,title,lang,rank,keyword,score"
+    assert [line.split(",")[6] for line in lines[1:]] == ["drip irrigation", "mulch"]
+    parquet = client.get(query + "&format=parquet", headers=headers)
+    table = pq.read_table(io.BytesIO(parquet.content))
+    assert table.column("keyword").to_pylist() == ["drip irrigation", "mulch"]
+    backwards = client.get(
+        "/v1/exports/keywords?date_from=2026-11-03&date_to=2026-11-01", headers=headers
+    )
+    _assert_error(backwards, 400, "bad_request")
+    log = client.get("/v1/audit-logs?action=data.exported", headers=headers).json()["items"]
+    assert [(e["details"]["format"], e["details"]["rows"]) for e in log] == [
+        ("parquet", 2),
+        ("csv", 2),
+    ]

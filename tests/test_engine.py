@@ -269,3 +269,20 @@ def test_a_model_cut_to_its_first_layers_is_a_separate_faster_export(tmp_path):
     assert np.min(np.sum(vectors * full.encode(texts, 32), axis=1)) < 0.99  # not the full model
     with pytest.raises(ValueError, match="between 1 and 6"):
         OnnxEncoder(default_model_path(), cache_dir=tmp_path, layers=9)
+
+
+def test_languages_beyond_the_eleven_are_stemmed_when_snowball_knows_them():
+    """Polish inflections fold into one keyword; a language without a stemmer still works."""
+    from siex.engine.languages import language_kit
+
+    polish = language_kit("pl")
+    assert polish.stem("samochodów") == polish.stem("samochody") == polish.stem("samochodu")
+    assert "oraz" in polish.stopwords
+    text = (
+        "Samochody elektryczne zyskują na popularności. Ceny samochodów elektrycznych spadają, "
+        "a sieć ładowania samochodu rośnie. Kierowcy wybierają samochody elektryczne."
+    )
+    keywords = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "pl", top_k=5)]
+    assert keywords[0] == "samochody elektryczne"
+    assert "samochodów elektrycznych" not in keywords  # the same phrase, inflected: folded
+    assert language_kit("la").stem("rosae") == "rosae"  # no Latin stemmer: unchanged

@@ -17,6 +17,12 @@ from siex_api.main import create_app
 from tests.test_accounts import outbox, signup
 from tests.test_api import _store_document
 
+PIPELINE = {
+    "name": "Alpha pipeline",
+    "trigger": {"type": "new_document", "role": "competitor"},
+    "actions": [{"type": "slack", "webhook_url": "https://hooks.slack.example/T0/B0/alpha-secret"}],
+}
+
 # Every route and how the isolation test exercises it.
 COVERED = {
     ("get", "/v1/health"): "public, no tenant data",
@@ -39,6 +45,11 @@ COVERED = {
     ("post", "/v1/invitations/accept"): "another email's token: refused",
     ("patch", "/v1/members/{user_id}"): "another tenant's member: 404",
     ("delete", "/v1/members/{user_id}"): "another tenant's member: 404",
+    ("get", "/v1/pipelines"): "only the caller's pipelines",
+    ("post", "/v1/pipelines"): "created in the caller's tenant",
+    ("get", "/v1/pipelines/{pipeline_id}"): "another tenant's pipeline: 404",
+    ("put", "/v1/pipelines/{pipeline_id}"): "another tenant's pipeline: 404",
+    ("delete", "/v1/pipelines/{pipeline_id}"): "another tenant's pipeline: 404",
     ("get", "/v1/api-keys"): "only the caller's keys",
     ("post", "/v1/api-keys"): "the key belongs to the caller's tenant",
     ("delete", "/v1/api-keys/{key_id}"): "another tenant's key: 404, still valid",
@@ -48,6 +59,7 @@ COVERED = {
     ("get", "/v1/documents"): "only the caller's documents",
     ("get", "/v1/documents/{doc_id}"): "another tenant's document: 404",
     ("post", "/v1/extract"): "stateless; counts against the caller's quota only",
+    ("get", "/v1/exports/keywords"): "reads only the caller's warehouse folders",
     ("get", "/v1/usage"): "only the caller's counters",
     ("get", "/v1/audit-logs"): "only the caller's entries",
     ("get", "/v1/billing"): "only the caller's plan and invoices",
@@ -92,6 +104,9 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
         json={"name": "a", "scopes": ["read", "write", "extract", "admin"]},
         headers=a_headers,
     ).json()
+    a_pipeline = client.post("/v1/pipelines", json=PIPELINE, headers=a_headers)
+    assert a_pipeline.status_code == 201, a_pipeline.text
+    a_pipeline_id = a_pipeline.json()["id"]
     invite = client.post("/v1/invitations", json={"email": "carol@example.com"}, headers=a_headers)
     assert invite.status_code == 201
     carol = signup(client, "carol@example.com")
@@ -103,7 +118,7 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
     b_tenant = client.get("/v1/tenants/me", headers=b_headers).json()["id"]
     b_key = client.post(
         "/v1/api-keys",
-        json={"scopes": ["read", "write", "extract", "admin", "billing"]},
+        json={"scopes": ["read", "write", "extract", "pipelines", "admin", "billing"]},
         headers=b_headers,
     ).json()
     b_key_headers = {"Authorization": f"Bearer {b_key['api_key']}"}
@@ -122,6 +137,8 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
         carol_id,
         "alpha secret",
         a_source.json()["id"],
+        a_pipeline_id,
+        "Alpha pipeline",
         "alice@example.com",
     ]
 
@@ -130,11 +147,15 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
 
     for headers in (b_headers, b_key_headers):
         # Reading: lists hold only Bob's things.
-        for path in ("/v1/tenants/me", "/v1/members", "/v1/api-keys", "/v1/sources", "/v1/documents",
+        for path in ("/v1/pipelines", "/v1/tenants/me", "/v1/members", "/v1/api-keys", "/v1/sources", "/v1/documents",
                      "/v1/usage", "/v1/audit-logs", "/v1/billing", "/v1/auth/me", "/v1/tenants"):  # fmt: skip
             response = client.get(path, headers=headers)
             assert response.status_code in (200, 401), (path, response.text)  # /auth/me: users only
             assert not leaks(response), (path, leaks(response))
+        exported = client.get(
+            "/v1/exports/keywords?date_from=2026-11-01&date_to=2026-11-01", headers=headers
+        )
+        assert exported.status_code == 200 and not leaks(exported)
         # Naming Alice's things by id: not found, exactly like things that do not exist.
         for method, path, body in (
             ("get", f"/v1/documents/{doc_id}", None),
@@ -142,11 +163,17 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
             ("post", f"/v1/api-keys/{a_key['id']}/rotate", {"overlap_hours": 0}),
             ("patch", f"/v1/members/{carol_id}", {"role": "viewer"}),
             ("delete", f"/v1/members/{carol_id}", None),
+            ("get", f"/v1/pipelines/{a_pipeline_id}", None),
+            ("put", f"/v1/pipelines/{a_pipeline_id}", PIPELINE),
+            ("delete", f"/v1/pipelines/{a_pipeline_id}", None),
         ):
             response = client.request(method, path, json=body, headers=headers)
             missing = client.request(
                 method,
-                path.replace(doc_id, "nope").replace(a_key["id"], "nope").replace(carol_id, "nope"),
+                path.replace(doc_id, "nope")
+                .replace(a_key["id"], "nope")
+                .replace(carol_id, "nope")
+                .replace(a_pipeline_id, "nope"),
                 json=body,
                 headers=headers,
             )

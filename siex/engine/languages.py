@@ -28,6 +28,15 @@ SNOWBALL_NAMES = {
     "pt": "portuguese",
 }
 SUPPORTED_LANGUAGES = tuple(SNOWBALL_NAMES)
+# Beyond the plan's eleven, every other language Snowball stems (stop words, where
+# stopwords-iso has them, and wordfreq rarity come along when available).
+SNOWBALL_NAMES |= {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
+    "eo": "esperanto", "et": "estonian", "el": "greek", "hi": "hindi", "hu": "hungarian",
+    "id": "indonesian", "ga": "irish", "lt": "lithuanian", "ne": "nepali", "fa": "persian",
+    "pl": "polish", "ro": "romanian", "ru": "russian", "sr": "serbian", "ta": "tamil",
+    "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
 
 # Language identifiers report Norwegian as Bokmål or Nynorsk.
 _LANG_ALIASES = {"nb": "no", "nn": "no"}

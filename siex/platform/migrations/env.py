@@ -7,10 +7,17 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from siex.platform.models import Base
+from siex.platform.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(type_, obj, autogen_context):
+    """Write our UTC column type as the plain SQLAlchemy type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run(connection) -> None:
@@ -19,6 +26,7 @@ def run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # ALTER TABLE on SQLite
         compare_type=True,
+        render_item=render_item,
         # Dagster keeps its own alembic_version in the same PostgreSQL database.
         version_table="siex_alembic_version",
     )
