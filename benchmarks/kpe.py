@@ -124,7 +124,7 @@ def render_extra(extra: list[dict], limit: int) -> list[str]:
 EXTRA_LABELS = {
     "500N-KPCrowd-v1.1": "500N-KPCrowd (en, news)",
     "110-PT-BN-KP": "110-PT-BN-KP (pt, broadcast news)",
-    "pak2018": "pak2018 (pl, abstracts; Polish is outside the 11 languages)",
+    "pak2018": "pak2018 (pl, abstracts; not one of the plan's 11 languages)",
 }
 
 
@@ -142,7 +142,8 @@ def render(results: list[dict], news_all: list[dict], saved: dict) -> str:
     datasets = list(dict.fromkeys(r["dataset"] for r in results))
     lines = [
         MARK_BEGIN,
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu_model()}), "
+        f"Measured {saved.get('measured_at') or f'{datetime.now(UTC):%Y-%m-%d %H:%M}'} UTC on "
+        f"{os.cpu_count()} cores ({cpu_model()}), "
         f"Python {platform.python_version()}, with `{argv}`.",
         "",
         "### Quality: F1@10 (%), stemmed exact match, all gold keys",
@@ -293,7 +294,8 @@ def measure_process(work: Path, args) -> dict:
     argv = "python benchmarks/kpe.py" + (f" --limit {args.limit}" if args.limit else "")
     if args.extra:
         argv += " --extra " + " ".join(Path(e).name for e in args.extra)
-    saved = {"load_s": model_load_seconds(), "memory": memory, "argv": argv, "steady": steady}
+    saved = {"load_s": model_load_seconds(), "memory": memory, "argv": argv, "steady": steady,
+             "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M}"}  # fmt: skip
     (work / "extra.json").write_text(json.dumps(saved))
     return saved
 

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         default={}, description='plan name -> Stripe price id, e.g. {"creator": "price_…"}'
     )
     stripe_meter_event: str = "siex_extractions"
+    stripe_metered_price: str | None = Field(
+        default=None,
+        description="A metered price on the meter of stripe_meter_event, added to every "
+        "subscription so reported usage is billed; None: usage is reported, not charged.",
+    )
     billing_grace_days: int = 7
     # Fetching
     user_agent: str = "SIE-X/0.1 (+https://siex.example/bot; SEO intelligence crawler)"

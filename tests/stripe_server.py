@@ -164,8 +164,10 @@ class StripeDouble:
         self,
         prices: Iterable[str] = (),
         meter_event_names: Iterable[str] = ("siex_extractions",),
+        metered_prices: Iterable[str] = (),
     ) -> None:
-        self.prices = set(prices)
+        self.metered_prices = set(metered_prices)
+        self.prices = set(prices) | self.metered_prices
         self.meter_event_names = set(meter_event_names)
         self.customers: dict[str, dict] = {}
         self.checkout_sessions: dict[str, dict] = {}
@@ -406,6 +408,14 @@ class StripeDouble:
                 raise StripeError(
                     400, f"No such price: '{item['price']}'", f"{name}[price]", "resource_missing"
                 )
+            if item["price"] in self.metered_prices:
+                if "quantity" in item:  # usage decides the quantity of a metered price
+                    raise StripeError(
+                        400,
+                        "Quantity should not be specified where usage_type is `metered`.",
+                        f"{name}[quantity]",
+                    )
+                continue
             if "quantity" not in item:
                 raise _missing(f"{name}[quantity]")
             if not item["quantity"].isdigit() or int(item["quantity"]) < 1:

@@ -252,6 +252,31 @@ def test_checkout_creates_one_customer_and_a_subscription_session(client, settin
     assert last.params["line_items"][0]["price"] == PRICES["professional"]
 
 
+def test_a_metered_price_joins_every_subscription_without_a_quantity(siex_home, monkeypatch):
+    """With SIEX_STRIPE_METERED_PRICE the reported usage is billed: Checkout adds the
+    metered price as a second line item, without a quantity, as Stripe requires."""
+    double = StripeDouble(prices=PRICES.values(), metered_prices=["price_extractions_metered"])
+    try:
+        monkeypatch.setenv("SIEX_STRIPE_API_KEY", "sk_test_siex")
+        monkeypatch.setenv("SIEX_STRIPE_API_BASE", double.base)
+        monkeypatch.setenv("SIEX_STRIPE_PRICES", json.dumps(PRICES))
+        monkeypatch.setenv("SIEX_STRIPE_METERED_PRICE", "price_extractions_metered")
+        settings = get_settings()
+        _tenant_id, headers = _owner(settings, "metered@example.com")
+        with TestClient(create_app(settings)) as client:
+            response = client.post(
+                "/v1/billing/checkout", json={"plan": "creator"}, headers=headers
+            )
+        assert response.status_code == 201, response.text
+        sent = double.requests_to("/v1/checkout/sessions")[-1]
+        assert sent.params["line_items"] == [
+            {"price": PRICES["creator"], "quantity": "1"},
+            {"price": "price_extractions_metered"},
+        ]
+    finally:
+        double.close()
+
+
 def test_a_customer_lost_by_a_rollback_is_found_again_not_duplicated(settings, stripe_api):
     tenant_id, _ = _owner(settings, "owner@example.com")
     with pytest.raises(RuntimeError), session_scope(settings.platform_db_url) as session:

@@ -160,7 +160,15 @@ def checkout_session(
                 "mode": "subscription",
                 "customer": customer,
                 "client_reference_id": tenant.id,
-                "line_items": [{"price": price, "quantity": 1}],
+                "line_items": [
+                    {"price": price, "quantity": 1},
+                    # The usage-based part: a metered price billed from the meter events.
+                    *(
+                        [{"price": settings.stripe_metered_price}]
+                        if settings.stripe_metered_price
+                        else []
+                    ),
+                ],
                 "success_url": f"{base}/billing?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
                 "cancel_url": f"{base}/billing?checkout=canceled",
                 "metadata": {"tenant_id": tenant.id, "plan": plan},
