@@ -59,3 +59,11 @@ def test_concurrent_starts_migrate_once(pg_database):
     assert len(versions) == 1
     for engine in engines:
         engine.dispose()
+
+
+def test_a_database_from_before_the_migrations_is_refused_clearly(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE tenants (id VARCHAR(63) PRIMARY KEY, name VARCHAR(200))")
+    with pytest.raises(RuntimeError, match="predates its migrations"):
+        migrate(engine)

@@ -67,6 +67,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         else:
             lock = _file_lock(engine.url.database)
         try:
+            _refuse_unversioned(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
             connection.commit()
@@ -76,6 +77,20 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 connection.commit()
             else:
                 lock.close()
+
+
+def _refuse_unversioned(connection) -> None:
+    """Platform tables without our version table predate the migrations (made by an
+    early development build): say so instead of failing on "table exists"."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(connection).get_table_names())
+    if "tenants" in tables and "siex_alembic_version" not in tables:
+        raise RuntimeError(
+            "the platform database predates its migrations (no siex_alembic_version table): "
+            "it comes from a development build older than them; remove it "
+            "(`make clean-home` for the default SIEX_HOME) and start again"
+        )
 
 
 def _file_lock(database: str | None):
