@@ -160,13 +160,30 @@ def latest_pages(rows: Iterable[Row]) -> list[Row]:
 # -- documents -----------------------------------------------------------------------
 
 
-def build_documents(tenant: str, pages: Iterable[Row], extractor: KeywordExtractor) -> StepResult:
-    """Clean text, title and language for each fetched page."""
-    result = StepResult()
+@dataclass
+class DocumentsResult(StepResult):
+    onpage: list[Row] = field(default_factory=list)  # one per page, with or without text
+
+
+def build_documents(
+    tenant: str, pages: Iterable[Row], extractor: KeywordExtractor
+) -> DocumentsResult:
+    """Clean text, title and language for each fetched page, and its on-page signals."""
+    result = DocumentsResult()
     pages = list(pages)
     by_url = {p["url"]: p for p in pages}
     for extracted in extract_pages((p["url"], p["html"]) for p in pages):
         page = by_url[extracted.url]
+        if extracted.onpage is not None:
+            result.onpage.append(
+                {
+                    "doc_id": doc_id(tenant, extracted.url),
+                    "url": extracted.url,
+                    "source_id": page["source_id"],
+                    "fetched_at": page["fetched_at"],
+                    **extracted.onpage,
+                }
+            )
         if extracted.error:
             result.fail(
                 extracted.url, "extract", extracted.error, extracted.detail, page["source_id"]

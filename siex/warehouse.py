@@ -58,6 +58,40 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("text", pa.large_string()),
         ]
     ),
+    # On-page SEO signals of every fetched HTML page (siex.web.onpage), thin pages included.
+    "onpage": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("url", pa.string()),
+            ("source_id", pa.string()),
+            ("fetched_at", _ts),
+            ("title", pa.string()),
+            ("title_length", pa.int32()),
+            ("meta_description", pa.string()),
+            ("meta_description_length", pa.int32()),
+            ("canonical", pa.string()),
+            ("robots", pa.string()),
+            ("noindex", pa.bool_()),
+            ("nofollow", pa.bool_()),
+            ("hreflang", pa.string()),  # JSON object lang -> URL
+            ("headings", pa.large_string()),  # JSON array of [level, text]
+            ("h1_count", pa.int32()),
+            ("word_count", pa.int32()),
+            ("links", pa.large_string()),  # JSON array of {url, anchor, internal, nofollow}
+            ("internal_links", pa.int32()),
+            ("external_links", pa.int32()),
+            ("images", pa.int32()),
+            ("images_without_alt", pa.int32()),
+            ("images_decorative", pa.int32()),
+            ("json_ld_types", pa.string()),  # JSON array
+            ("json_ld_errors", pa.int32()),
+            ("open_graph", pa.string()),  # JSON object
+            ("twitter_card", pa.string()),
+            ("lang", pa.string()),
+            ("viewport", pa.bool_()),
+            ("charset", pa.string()),
+        ]
+    ),
     "keywords": pa.schema(
         [
             ("doc_id", pa.string()),

@@ -345,3 +345,42 @@ def test_fetch_failures_show_as_a_warning_check(siex_home, instance, server):
     )
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["reasons"].value == {"http_404": 1}
+
+
+def test_onpage_signals_are_stored_for_every_fetched_page(siex_home, instance, server):
+    """The documents asset stores on-page signals beside the text, thin pages included
+    (a page too short to be a document is exactly what an audit wants to see)."""
+    server.routes["/article.html"] = Route(
+        body=article_html("Compost guide", [PARAGRAPH, PARAGRAPH])
+        .replace(
+            "</head>",
+            '<meta name="description" content="How to compost at home.">'
+            '<link rel="canonical" href="/article.html"></head>',
+        )
+        .encode()
+    )
+    server.routes["/thin.html"] = Route(
+        body=b'<html lang="en"><head><title>Thin</title></head><body><h1>Hi</h1>'
+        b'<img src="a.png"><a href="https://elsewhere.example/">out</a></body></html>'
+    )
+    urls = [server.url("/article.html"), server.url("/thin.html")]
+    make_tenant(siex_home, "audit")
+    day = today_utc()
+    config = {"ops": {"pages": {"config": {"urls": [{"url": u} for u in urls]}}}}
+    result = run_ingest(siex_home, instance, "audit", day, config)
+    assert result.success
+    rows = {
+        r["url"]: r
+        for r in Warehouse(siex_home.warehouse_dir).read("onpage", "audit", day).to_pylist()
+    }
+    assert set(rows) == set(urls)
+    article, thin = rows[urls[0]], rows[urls[1]]
+    assert article["meta_description"] == "How to compost at home."
+    assert article["meta_description_length"] == len("How to compost at home.")
+    assert article["canonical"] == urls[0] and article["word_count"] > 100
+    assert thin["title"] == "Thin" and thin["h1_count"] == 1 and thin["images_without_alt"] == 1
+    assert thin["external_links"] == 1
+    assert json.loads(thin["links"])[0]["url"] == "https://elsewhere.example/"
+    documents = Warehouse(siex_home.warehouse_dir).read("documents", "audit", day).to_pylist()
+    assert [d["url"] for d in documents] == [urls[0]]  # the thin page is no document
+    assert result.asset_materializations_for_node("documents")[0].metadata["onpage_rows"].value == 2

@@ -28,6 +28,7 @@ class ExtractedPage:
     html_lang: str = ""
     error: str | None = None
     detail: str = ""
+    onpage: dict | None = None  # siex.web.onpage.onpage_row: also for pages without text
 
 
 def count_words(text: str) -> int:
@@ -36,7 +37,16 @@ def count_words(text: str) -> int:
 
 
 def html_to_text(url: str, html: str) -> ExtractedPage:
-    """Main text, title and metadata of one page (runs in a worker process)."""
+    """Main text, title, metadata and on-page signals of one page (in a worker process)."""
+    from dataclasses import replace
+
+    from siex.web.onpage import onpage_row, read_onpage
+
+    onpage = onpage_row(read_onpage(html, url))
+    return replace(_main_text(url, html), onpage=onpage)
+
+
+def _main_text(url: str, html: str) -> ExtractedPage:
     import trafilatura
     from lxml import html as lxml_html
 

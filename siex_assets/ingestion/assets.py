@@ -148,6 +148,7 @@ def documents(
     context.log.info(f"extracting text from {len(latest)} pages")
     result = ingest.build_documents(tenant, latest, keyword_engine.extractor())
     store.write("documents", tenant, day, result.rows)
+    store.write("onpage", tenant, day, result.onpage)
     store.write(
         "failures",
         tenant,
@@ -172,6 +173,7 @@ def documents(
     return MaterializeResult(
         metadata={
             "documents": written.num_rows,
+            "onpage_rows": len(result.onpage),
             "failed": len(result.failures),
             "languages": MetadataValue.json(langs),
             "failures": MetadataValue.md(failures_markdown(result.failures)),
