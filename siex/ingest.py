@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from siex.platform.service import SourceSpec
 from siex.web.extract import count_words, extract_pages
 from siex.web.feeds import DiscoveredUrl, SourceError, parse_feed, parse_sitemap
 from siex.web.fetch import FEED_TYPES, Fetcher, decode_html, looks_binary
+from siex.web.urls import normalize_url
 
 MAX_CHILD_SITEMAPS = 50
 
@@ -80,7 +81,7 @@ def discover(
     if not response.ok:
         raise SourceError(response.error or "fetch_failed", response.detail)
     if source.kind == "rss":
-        return parse_feed(response.content, response.final_url), response
+        return unique_pages(parse_feed(response.content, response.final_url)), response
     pages, children = parse_sitemap(response.content)
     seen = {source.url, response.final_url}
     for child in children[:MAX_CHILD_SITEMAPS]:
@@ -95,7 +96,20 @@ def discover(
         except SourceError:
             continue
         pages.extend(child_pages)
-    return pages, response
+    return unique_pages(pages), response
+
+
+def unique_pages(found: Iterable[DiscoveredUrl]) -> list[DiscoveredUrl]:
+    """Normalized URLs (tracking parameters and fragments gone), each once: the first
+    announcement of a page wins."""
+    seen: set[str] = set()
+    unique = []
+    for page in found:
+        url = normalize_url(page.url)
+        if url not in seen:
+            seen.add(url)
+            unique.append(replace(page, url=url))
+    return unique
 
 
 def requests_from(source: SourceSpec, found: Iterable[DiscoveredUrl]) -> list[PageRequest]:

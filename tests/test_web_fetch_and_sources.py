@@ -450,3 +450,34 @@ def test_sitemap_index_loop_between_two_indexes_terminates(server, fetcher):
     assert [u.url for u in urls] == [server.url("/p")]
     assert len(headers_of(server, "/a.xml")) == 1
     assert len(headers_of(server, "/pages.xml")) == 1
+
+
+def test_tracking_parameters_and_fragments_do_not_duplicate_pages(server):
+    """A feed announcing one article three ways (utm parameters, a fragment, a mixed-case
+    host) yields one page, under its clean URL; distinct query strings stay distinct."""
+    from siex.ingest import discover
+    from siex.platform.service import SourceSpec
+    from siex.web.fetch import Fetcher
+    from siex.web.urls import normalize_url
+    from tests.conftest import Route, rss_feed
+
+    base = server.url("")
+    host = base.split("//")[1]
+    day = "Mon, 02 Nov 2026 10:00:00 GMT"
+    feed = rss_feed(
+        base,
+        [
+            ("/post?id=7&utm_source=rss&utm_medium=feed", "Post", day),
+            ("/post?id=7#comments", "Post again", day),
+            ("/post?id=8&fbclid=abc", "Another post", day),
+        ],
+    ).replace(
+        f"{base}/post?id=7#comments".encode(), f"http://{host.upper()}/post?id=7#comments".encode()
+    )
+    server.routes["/feed.xml"] = Route(body=feed, headers={"Content-Type": "application/rss+xml"})
+    source = SourceSpec(id="s1", tenant_id="t", kind="rss", url=server.url("/feed.xml"), role="own")
+    with Fetcher(user_agent="siex-test/1.0", timeout_s=5) as fetcher:
+        pages, _response = discover(source, fetcher)
+    assert [p.url for p in pages] == [f"{base}/post?id=7", f"{base}/post?id=8"]
+    assert pages[0].title == "Post"  # the first announcement wins
+    assert normalize_url("http://[invalid#x") == "http://[invalid"  # kept, not lost
