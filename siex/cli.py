@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     sub.add_parser("demo", help="materialize everything for the demo tenant once, headless")
+    p_ingest = sub.add_parser(
+        "ingest", help="ingest one feed or sitemap once, in-process; prints a JSON summary"
+    )
+    p_ingest.add_argument("--tenant", required=True)
+    p_ingest.add_argument("--kind", choices=["rss", "sitemap"], default=None,
+                          help="default: detected from the content")  # fmt: skip
+    p_ingest.add_argument("url")
 
     p_api = sub.add_parser("api", help="serve the REST API")
     p_api.add_argument("--host", default="127.0.0.1")
@@ -83,6 +90,18 @@ def main(argv: list[str] | None = None) -> int:
                 {"onnx": str(encoder.onnx_path), "seconds": round(time.perf_counter() - started, 2)}
             )
         )
+        return 0
+    if args.command == "ingest":
+        from siex_assets.adhoc import IngestError, ingest_source_once
+
+        try:
+            summary = ingest_source_once(
+                settings, args.tenant, args.url, args.kind, log=lambda m: print(m, file=sys.stderr)
+            )
+        except IngestError as exc:
+            print(json.dumps({"error": str(exc)}))
+            return 1
+        print(json.dumps(summary))
         return 0
     if args.command == "demo":
         from siex_assets.demo import run_demo

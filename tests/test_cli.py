@@ -153,3 +153,53 @@ def test_keys_create_issues_a_working_key_stored_only_hashed(tmp_path):
         [SIEX, "keys", "create", "--tenant", "nobody"], capture_output=True, env=env, timeout=120
     )
     assert missing.returncode == 1 and b"no tenant" in missing.stderr
+
+
+def test_ingest_one_sitemap_once_prints_its_summary(tmp_path, server):
+    """`siex ingest --tenant T URL` through the assets: good pages become documents, bad
+    ones are counted by reason, tracking duplicates collapse, and a second run finds
+    the text unchanged and extracts nothing again."""
+    from siex.config import Settings
+    from tests.conftest import Route, article_html
+    from tests.helpers import make_tenant
+    from tests.test_pipeline import PARAGRAPH
+
+    for i in range(3):
+        server.routes[f"/a{i}.html"] = Route(
+            body=article_html(
+                f"Compost topic {i}", [PARAGRAPH.replace("Compost", f"Compost {i}"), PARAGRAPH]
+            ).encode()
+        )
+    server.routes["/gone.html"] = Route(status=404, body=b"gone")
+    server.routes["/thin.html"] = Route(body=b"<html><body><p>Too short.</p></body></html>")
+    locs = [*(f"/a{i}.html" for i in range(3)), "/a0.html?utm_source=x", "/gone.html", "/thin.html"]
+    sitemap = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{server.url(p).replace('&', '&amp;')}</loc></url>" for p in locs)
+        + "</urlset>"
+    ).encode()
+    server.routes["/sitemap.xml"] = Route(body=sitemap, headers={"Content-Type": "application/xml"})
+    home = tmp_path / "home"
+    make_tenant(Settings(home=home, secret_key="cli-test"), "acme")
+
+    def ingest() -> dict:
+        out = subprocess.run(
+            [SIEX, "ingest", "--tenant", "acme", server.url("/sitemap.xml")],
+            capture_output=True, env=_env(home), timeout=300, cwd=REPO_ROOT,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr.decode()[-3000:]
+        return json.loads(out.stdout.decode().strip().splitlines()[-1])
+
+    first = ingest()
+    assert first == {
+        "fetched": 4, "documents": 3, "unchanged": 0, "failed": 2,
+        "errors": {"http_404": 1, "no_text": 1},
+    }  # fmt: skip
+    second = ingest()
+    assert second["documents"] == 3 and second["unchanged"] == 3
+    unknown = subprocess.run(
+        [SIEX, "ingest", "--tenant", "nobody", server.url("/sitemap.xml")],
+        capture_output=True, env=_env(home), timeout=120, cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert unknown.returncode == 1 and "no tenant" in json.loads(unknown.stdout)["error"]
