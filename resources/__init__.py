@@ -24,6 +24,7 @@ def build_resources(settings: Settings) -> dict:
             max_page_bytes=settings.max_page_bytes,
             max_redirects=settings.max_redirects,
             max_urls_per_run=settings.max_urls_per_run,
+            retries=settings.fetch_retries,
         ),
         "keyword_engine": KeywordEngineResource(
             top_k=settings.top_k,

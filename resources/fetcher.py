@@ -11,6 +11,7 @@ class FetcherResource(ConfigurableResource):
     max_page_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     max_urls_per_run: int = 500
+    retries: int = 2  # timeouts, connection errors, 429 and 5xx, with backoff
 
     def client(self) -> Fetcher:
         """A fetcher with its own connection pool; use it as a context manager."""
@@ -19,4 +20,5 @@ class FetcherResource(ConfigurableResource):
             timeout_s=self.timeout_s,
             max_bytes=self.max_page_bytes,
             max_redirects=self.max_redirects,
+            retries=self.retries,
         )

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 15.0
     max_page_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    fetch_retries: int = Field(default=2, description="retries of timeouts, 429 and 5xx")
     max_urls_per_run: int = 500
     # Keywords
     top_k: int = 10

@@ -53,6 +53,7 @@ def ingest_source_once(
         timeout_s=settings.fetch_timeout_s,
         max_bytes=settings.max_page_bytes,
         max_redirects=settings.max_redirects,
+        retries=settings.fetch_retries,
     ) as fetcher:
         last_error: SourceError | None = None
         for source in _source(settings, tenant, url, kind):

@@ -481,3 +481,48 @@ def test_tracking_parameters_and_fragments_do_not_duplicate_pages(server):
     assert [p.url for p in pages] == [f"{base}/post?id=7", f"{base}/post?id=8"]
     assert pages[0].title == "Post"  # the first announcement wins
     assert normalize_url("http://[invalid#x") == "http://[invalid"  # kept, not lost
+
+
+def test_transient_failures_are_retried_with_backoff(server):
+    """503 then 200: fetched on the third attempt. A 404 is not retried. A Retry-After
+    beyond the cap gives up at once instead of stalling the run."""
+    from siex.web.fetch import Fetcher
+    from tests.conftest import Route
+
+    calls = {"flaky": 0, "missing": 0, "busy": 0}
+
+    def flaky(handler) -> None:
+        calls["flaky"] += 1
+        status, body = (
+            (503, b"busy") if calls["flaky"] < 3 else (200, b"<html><body>ok</body></html>")
+        )
+        handler.send_response(status)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def counting(name: str, status: int, headers: dict):
+        def handle(handler) -> None:
+            calls[name] += 1
+            handler.send_response(status)
+            for key, value in {**headers, "Content-Length": "0"}.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+
+        return handle
+
+    server.routes["/flaky"] = Route(handler=flaky)
+    server.routes["/missing"] = Route(handler=counting("missing", 404, {}))
+    server.routes["/busy"] = Route(handler=counting("busy", 429, {"Retry-After": "3600"}))
+    with Fetcher(user_agent="t", timeout_s=5, retries=2, backoff_s=0.01) as fetcher:
+        flaky_result = fetcher.get(server.url("/flaky"))
+        missing = fetcher.get(server.url("/missing"))
+        busy = fetcher.get(server.url("/busy"))
+    assert flaky_result.ok and flaky_result.attempts == 3 and calls["flaky"] == 3
+    assert missing.error == "http_404" and calls["missing"] == 1
+    assert busy.error == "http_429" and busy.retry_after == 3600 and calls["busy"] == 1
+    with Fetcher(user_agent="t", timeout_s=5, retries=1, backoff_s=0.01) as fetcher:
+        calls["flaky"] = 0
+        assert fetcher.get(server.url("/flaky")).error == "http_503"  # out of retries
+    assert calls["flaky"] == 2

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import charset_normalizer
 import httpx
@@ -30,6 +32,8 @@ class FetchResult:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     error: str | None = None  # reason code, e.g. "http_404", "too_large", "redirect_loop"
     detail: str = ""
+    attempts: int = 1
+    retry_after: float | None = None  # seconds, from a Retry-After header
 
     @property
     def ok(self) -> bool:
@@ -40,8 +44,18 @@ class FetchResult:
         return self.status == 304
 
 
+# Worth asking again: the server or the network may recover in a moment.
+TRANSIENT_ERRORS = frozenset({"timeout", "connection_error", "http_429", "http_500",
+                              "http_502", "http_503", "http_504"})  # fmt: skip
+
+
 class Fetcher:
-    """A synchronous fetcher; one instance keeps one connection pool."""
+    """A synchronous fetcher; one instance keeps one connection pool.
+
+    Timeouts, connection errors, 429 and 5xx answers are retried ``retries`` times,
+    after ``backoff_s``, then twice that, … or after the server's ``Retry-After`` when
+    it is at most ``max_retry_after_s`` (a longer wait gives up at once).
+    """
 
     def __init__(
         self,
@@ -49,8 +63,12 @@ class Fetcher:
         timeout_s: float = 15.0,
         max_bytes: int = 10 * 1024 * 1024,
         max_redirects: int = 5,
+        retries: int = 2,
+        backoff_s: float = 0.5,
+        max_retry_after_s: float = 10.0,
     ) -> None:
         self.max_bytes = max_bytes
+        self.retries, self.backoff_s, self.max_retry_after_s = retries, backoff_s, max_retry_after_s
         self._hops = threading.local()  # URLs the current get() requested, redirects included
         self.client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
@@ -79,6 +97,23 @@ class Fetcher:
         last_modified: str | None = None,
         accept: tuple[str, ...] = HTML_TYPES,
     ) -> FetchResult:
+        """One page: its content, or a reason; transient failures are retried."""
+        for attempt in range(self.retries + 1):
+            result = self._get_once(url, etag, last_modified, accept)
+            result.attempts = attempt + 1
+            if result.error not in TRANSIENT_ERRORS or attempt == self.retries:
+                return result
+            wait = self.backoff_s * 2**attempt
+            if result.retry_after is not None:
+                if result.retry_after > self.max_retry_after_s:
+                    return result
+                wait = max(wait, result.retry_after)
+            time.sleep(wait)
+        return result
+
+    def _get_once(
+        self, url: str, etag: str | None, last_modified: str | None, accept: tuple[str, ...]
+    ) -> FetchResult:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -96,6 +131,7 @@ class Fetcher:
                 if response.status_code == 304:
                     return result
                 if response.status_code != 200:
+                    result.retry_after = _seconds(response.headers.get("retry-after"))
                     return _fail(result, f"http_{response.status_code}", response.reason_phrase)
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
@@ -122,6 +158,19 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return _fail(result, "connection_error", f"{type(exc).__name__}: {exc}"[:300])
         return result
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date."""
+    if not retry_after:
+        return None
+    if retry_after.strip().isdigit():
+        return float(retry_after.strip())
+    try:
+        moment = parsedate_to_datetime(retry_after)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds()) if moment.tzinfo else None
 
 
 def _fail(result: FetchResult, reason: str, detail: str = "") -> FetchResult:
