@@ -29,6 +29,14 @@ ACTIONS = (
 )
 
 
+def record_for_user(session: Session, action: str, account_id: str, **fields) -> None:
+    """One entry in each tenant the account belongs to: account events concern them all."""
+    from siex.platform.accounts import memberships_of
+
+    for membership in memberships_of(session, account_id):
+        record(session, action, membership.tenant_id, **fields)
+
+
 def record(
     session: Session,
     action: str,

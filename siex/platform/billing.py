@@ -21,12 +21,11 @@ from typing import Any
 
 import stripe
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from siex.config import Settings
 from siex.platform import audit
+from siex.platform.db import dialect_insert
 from siex.platform.models import Invoice, StripeEvent, Tenant, UsageEvent, utcnow
 from siex.platform.plans import PLANS
 
@@ -211,9 +210,8 @@ def handle_event(
 
 def _first_delivery(session: Session, event: Mapping[str, Any]) -> bool:
     """Insert the event id; False when it is there already (this delivery is a retry)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
-        insert(StripeEvent)
+        dialect_insert(session, StripeEvent)
         .values(
             id=event["id"], type=event["type"], created=int(event["created"]), processed_at=utcnow()
         )
@@ -345,7 +343,7 @@ def _on_invoice(
         return "ignored"
     at = datetime.fromtimestamp(int(event["created"]), UTC)
     mirror = session.get(Invoice, invoice["id"])
-    if mirror is not None and _aware(mirror.updated_at) > at:
+    if mirror is not None and mirror.updated_at > at:
         return "stale"
     if mirror is None:
         mirror = Invoice(id=invoice["id"], tenant_id=tenant.id)
@@ -377,11 +375,6 @@ _HANDLERS: dict[str, Callable[[Session, Mapping[str, Any], Settings, datetime], 
     "invoice.payment_failed": _on_invoice,
 }
 HANDLED_EVENTS = tuple(_HANDLERS)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # -- grace ---------------------------------------------------------------------------
@@ -456,7 +449,7 @@ def report_usage(
                     "event_name": settings.stripe_meter_event,
                     "payload": {"stripe_customer_id": customer, "value": str(usage.quantity)},
                     "identifier": usage.id,
-                    "timestamp": int(_aware(usage.occurred_at).timestamp()),
+                    "timestamp": int(usage.occurred_at.timestamp()),
                 }
             )
             report.sent += 1

@@ -123,3 +123,12 @@ def session_scope(
         raise
     finally:
         session.close()
+
+
+def dialect_insert(session: Session, table):
+    """``INSERT`` with ``ON CONFLICT`` support for the session's database."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return (pg_insert if postgres else sqlite_insert)(table)

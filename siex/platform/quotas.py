@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from siex.platform.db import dialect_insert
 from siex.platform.models import Tenant, UsageCounter, UsageEvent, new_id, utcnow
 from siex.platform.plans import MONTHLY, QUOTA_RESOURCES, plan_of
 
@@ -47,9 +46,8 @@ def resets_at(resource: str, now: datetime | None = None) -> datetime | None:
 
 
 def _ensure_counter(session: Session, tenant_id: str, resource: str, period: str) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(UsageCounter)
+        dialect_insert(session, UsageCounter)
         .values(tenant_id=tenant_id, resource=resource, period=period, used=0)
         .on_conflict_do_nothing()
     )
@@ -120,9 +118,8 @@ def record_usage(
     occurred_at: datetime | None = None,
 ) -> bool:
     """Record a billable event once; False when ``idempotency_key`` was seen before."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
-        insert(UsageEvent)
+        dialect_insert(session, UsageEvent)
         .values(
             id=new_id(),
             tenant_id=tenant_id,

@@ -42,13 +42,12 @@ def html_to_text(url: str, html: str) -> ExtractedPage:
 
     from siex.web.onpage import onpage_row, read_onpage
 
-    onpage = onpage_row(read_onpage(html, url))
-    return replace(_main_text(url, html), onpage=onpage)
+    onpage = read_onpage(html, url)
+    return replace(_main_text(url, html, onpage.lang), onpage=onpage_row(onpage))
 
 
-def _main_text(url: str, html: str) -> ExtractedPage:
+def _main_text(url: str, html: str, html_lang: str) -> ExtractedPage:
     import trafilatura
-    from lxml import html as lxml_html
 
     try:
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_recall=True)
@@ -59,12 +58,6 @@ def _main_text(url: str, html: str) -> ExtractedPage:
     if doc is None:
         return ExtractedPage(url=url, error="no_text", detail="no main content found")
     text = (doc.text or "").strip()
-    html_lang = ""
-    try:
-        root = lxml_html.fromstring(html[:20000].encode("utf-8", "replace"))
-        html_lang = (root.get("lang") or "").strip()
-    except Exception:  # a fragment without a root element has no lang to read
-        html_lang = ""
     words = count_words(text)
     if words < MIN_WORDS:
         return ExtractedPage(

@@ -106,7 +106,7 @@ def rotate(
         rate_limit_per_minute=old.rate_limit_per_minute,
     )
     ends = utcnow() + timedelta(hours=body.overlap_hours)
-    if old.expires_at is None or old.expires_at.replace(tzinfo=ends.tzinfo) > ends:
+    if old.expires_at is None or old.expires_at > ends:
         old.expires_at = ends
     old.replaced_by = new.id
     audit.record(session, "api_key.rotated", caller.tenant.id, target=old.id,

@@ -96,8 +96,7 @@ def verify(body: VerifyIn, session: SessionDep) -> UserOut:
         user = accounts.verify_email(session, body.token)
     except AccountError as exc:
         raise _error(exc) from exc
-    for m in accounts.memberships_of(session, user.id):
-        audit.record(session, "auth.email_verified", m.tenant_id, user_id=user.id)
+    audit.record_for_user(session, "auth.email_verified", user.id, user_id=user.id)
     return user_out(session, user)
 
 
@@ -141,9 +140,8 @@ def login(body: LoginIn, request: Request, session: SessionDep, settings: Settin
         limiter.hit(ip_key, window)
         known = accounts.find_user(session, body.email)
         if known is not None:
-            for m in accounts.memberships_of(session, known.id):
-                audit.record(session, "auth.login_failed", m.tenant_id, target=known.id,
-                             client_ip=ip, user_agent=request.headers.get("user-agent"))  # fmt: skip
+            audit.record_for_user(session, "auth.login_failed", known.id, target=known.id,
+                                  client_ip=ip, user_agent=request.headers.get("user-agent"))  # fmt: skip
         session.commit()  # the failed attempt stays in the audit log
         raise ApiError(401, "invalid_credentials", "wrong email or password")
     limiter.clear(email_key, window)
@@ -151,9 +149,8 @@ def login(body: LoginIn, request: Request, session: SessionDep, settings: Settin
     pair = accounts.start_session(
         session, user, settings.resolved_jwt_secret(), access_ttl, refresh_ttl, ip
     )
-    for m in accounts.memberships_of(session, user.id):
-        audit.record(session, "auth.login", m.tenant_id, user_id=user.id, client_ip=ip,
-                     user_agent=request.headers.get("user-agent"))  # fmt: skip
+    audit.record_for_user(session, "auth.login", user.id, user_id=user.id, client_ip=ip,
+                          user_agent=request.headers.get("user-agent"))  # fmt: skip
     return _tokens(pair)
 
 
@@ -178,8 +175,7 @@ def logout(signed_in: UserDep, session: SessionDep) -> Message:
     """End this sign-in: its access and refresh tokens stop working."""
     user, auth = signed_in
     accounts.revoke_session(session, auth, "logout")
-    for m in accounts.memberships_of(session, user.id):
-        audit.record(session, "auth.logout", m.tenant_id, user_id=user.id)
+    audit.record_for_user(session, "auth.logout", user.id, user_id=user.id)
     return Message(message="signed out")
 
 
@@ -199,8 +195,7 @@ def change_password(body: PasswordChangeIn, signed_in: UserDep, session: Session
         accounts.set_password(session, user, body.new_password)
     except AccountError as exc:
         raise _error(exc) from exc
-    for m in accounts.memberships_of(session, user.id):
-        audit.record(session, "auth.password_changed", m.tenant_id, user_id=user.id)
+    audit.record_for_user(session, "auth.password_changed", user.id, user_id=user.id)
     return Message(message="password changed: sign in again")
 
 
@@ -228,6 +223,5 @@ def confirm_reset(body: PasswordResetConfirmIn, session: SessionDep) -> Message:
         user = accounts.reset_password(session, body.token, body.new_password)
     except AccountError as exc:
         raise _error(exc) from exc
-    for m in accounts.memberships_of(session, user.id):
-        audit.record(session, "auth.password_reset", m.tenant_id, user_id=user.id)
+    audit.record_for_user(session, "auth.password_reset", user.id, user_id=user.id)
     return Message(message="password changed: sign in with the new one")

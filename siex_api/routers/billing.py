@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import stripe
@@ -87,11 +87,6 @@ def _api_error(exc: BillingError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
-
-
 @router.get("", response_model=BillingOut)
 def billing_state(caller: Billing, session: SessionDep) -> BillingOut:
     tenant = caller.tenant
@@ -105,7 +100,7 @@ def billing_state(caller: Billing, session: SessionDep) -> BillingOut:
         tenant_id=tenant.id,
         plan=tenant.plan,
         billing_status=tenant.billing_status,
-        grace_until=_utc(tenant.grace_until),
+        grace_until=tenant.grace_until,
         has_stripe_customer=tenant.stripe_customer_id is not None,
         invoices=[
             InvoiceOut(
@@ -115,8 +110,8 @@ def billing_state(caller: Billing, session: SessionDep) -> BillingOut:
                 amount_due=i.amount_due,
                 amount_paid=i.amount_paid,
                 hosted_invoice_url=i.hosted_invoice_url,
-                period_start=_utc(i.period_start),
-                period_end=_utc(i.period_end),
+                period_start=i.period_start,
+                period_end=i.period_end,
             )
             for i in invoices
         ],
