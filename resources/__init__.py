@@ -1,9 +1,11 @@
-"""Dagster resources: the warehouse, the HTTP fetcher, the keyword engine, the platform DB.
+"""Dagster resources: the warehouse, the HTTP fetcher, the keyword engine, the embedder,
+the platform DB.
 
 Each wraps a plain ``siex`` object; ``build_resources`` configures them from the
 settings of the environment (embedded on a laptop, PostgreSQL in production).
 """
 
+from resources.embedder import EmbedderResource
 from resources.fetcher import FetcherResource
 from resources.keywords import KeywordEngineResource
 from resources.platform import PlatformDBResource
@@ -33,11 +35,15 @@ def build_resources(settings: Settings) -> dict:
             model_languages=settings.model_languages,
             model_layers=settings.model_layers,
         ),
+        "embedder": EmbedderResource(
+            model_path=settings.model_path, model_languages=settings.model_languages
+        ),
         "platform": PlatformDBResource(database_url=settings.platform_db_url),
     }
 
 
 __all__ = [
+    "EmbedderResource",
     "FetcherResource",
     "KeywordEngineResource",
     "PlatformDBResource",

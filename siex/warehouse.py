@@ -18,6 +18,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from siex.intelligence.tables import REPORT_SCHEMAS
+
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -136,6 +138,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("chart_path", pa.string()),
         ]
     ),
+    **REPORT_SCHEMAS,
 }
 TABLES = tuple(SCHEMAS)
 

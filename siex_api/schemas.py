@@ -258,3 +258,21 @@ class DocumentPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class ReportEntry(BaseModel):
+    """One report of one day: what it is and its headline figures."""
+
+    kind: str
+    date: date
+    generated_at: datetime
+    rows: int
+    summary: dict[str, Any]
+    charts: list[str] = Field(description="chart file names: GET /v1/reports/{kind}/charts/{name}")
+
+
+class ReportOut(ReportEntry):
+    items: list[dict[str, Any]] = Field(description="the report's rows, in its own order")
+    total: int
+    limit: int
+    offset: int

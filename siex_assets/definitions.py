@@ -4,7 +4,7 @@ from dagster import Definitions
 
 from resources import build_resources
 from siex.config import Settings, get_settings
-from siex_assets import billing, ingestion, keywords, monitoring, reports
+from siex_assets import billing, ingestion, intelligence, keywords, monitoring, reports
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -13,6 +13,7 @@ def build_definitions(settings: Settings) -> Definitions:
         ingestion.defs,
         keywords.defs,
         reports.defs,
+        intelligence.defs,
         monitoring.defs,
         billing.defs,
         Definitions(resources=build_resources(settings)),

@@ -16,6 +16,7 @@ from siex.warehouse import Warehouse
 from siex_api.main import create_app
 from tests.test_accounts import outbox, signup
 from tests.test_api import _store_document
+from tests.test_api_reports import publish_report
 
 PIPELINE = {
     "name": "Alpha pipeline",
@@ -60,6 +61,10 @@ COVERED = {
     ("get", "/v1/documents/{doc_id}"): "another tenant's document: 404",
     ("post", "/v1/extract"): "stateless; counts against the caller's quota only",
     ("get", "/v1/exports/keywords"): "reads only the caller's warehouse folders",
+    ("get", "/v1/reports"): "lists only the caller's reports",
+    ("get", "/v1/reports/{kind}"): "reads only the caller's report tables: 404 for another's",
+    ("get", "/v1/reports/{kind}/export"): "reads only the caller's report tables",
+    ("get", "/v1/reports/{kind}/charts/{name}"): "only charts listed in the caller's own index",
     ("get", "/v1/usage"): "only the caller's counters",
     ("get", "/v1/audit-logs"): "only the caller's entries",
     ("get", "/v1/billing"): "only the caller's plan and invoices",
@@ -99,6 +104,10 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
         "https://a.example/p",
         ["alpha secret"],
     )
+    publish_report(
+        Warehouse(siex_home.warehouse_dir), siex_home.reports_dir, a_tenant, "2026-11-01",
+        ["alpha secret"],
+    )  # fmt: skip
     a_key = client.post(
         "/v1/api-keys",
         json={"name": "a", "scopes": ["read", "write", "extract", "admin"]},
@@ -156,6 +165,14 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
             "/v1/exports/keywords?date_from=2026-11-01&date_to=2026-11-01", headers=headers
         )
         assert exported.status_code == 200 and not leaks(exported)
+        # Alice's report: Bob has none, of that day or any other, and cannot fetch its chart.
+        listed = client.get("/v1/reports", headers=headers)
+        assert listed.status_code == 200 and listed.json() == []
+        for path in ("/v1/reports/keyword_trends?date=2026-11-01", "/v1/reports/keyword_trends",
+                     "/v1/reports/keyword_trends/export?date=2026-11-01",
+                     "/v1/reports/keyword_trends/charts/keyword_trends-change.png?date=2026-11-01"):  # fmt: skip
+            response = client.get(path, headers=headers)
+            assert response.status_code == 404 and not leaks(response), (path, response.text)
         # Naming Alice's things by id: not found, exactly like things that do not exist.
         for method, path, body in (
             ("get", f"/v1/documents/{doc_id}", None),
@@ -226,6 +243,8 @@ def test_sql_ish_input_is_just_data(client, hostile):
         ("post", "/v1/extract", {"text": hostile}),
         ("delete", f"/v1/api-keys/{quote(hostile, safe='')}", None),
         ("get", "/v1/sources", None),
+        ("get", f"/v1/reports/{quote(hostile, safe='')}", None),
+        ("get", f"/v1/reports/keyword_trends/charts/{quote(hostile, safe='')}", None),
     ):
         response = client.request(method, path, json=body, headers=headers)
         assert response.status_code < 500, (method, path, response.text)

@@ -180,6 +180,13 @@ def active_sources(
     ]
 
 
+def source_roles(session: Session, tenant_id: str) -> dict[str, str]:
+    """Role ("own" or "competitor") of each of the tenant's sources, inactive ones too:
+    their documents stay in the warehouse."""
+    rows = session.execute(select(Source.id, Source.role).where(Source.tenant_id == tenant_id))
+    return {source_id: role for source_id, role in rows}
+
+
 def tenant_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
 

@@ -1,0 +1,10 @@
+"""SEO intelligence: reports computed from a tenant's corpus (plain library, no Dagster).
+
+Each report is a module with a pure ``build_*`` function from a ``corpus.Corpus`` to a
+``publish.Report`` (rows for its warehouse table, headline figures, charts and a
+Markdown summary); ``publish.publish`` writes it to the warehouse and the reports
+folder. The Dagster assets in ``siex_assets/intelligence`` and the API's
+``/v1/reports`` routes are thin layers over these.
+
+- ``trends``: rising, falling and new keywords against the previous period.
+"""
