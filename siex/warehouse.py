@@ -249,4 +249,8 @@ def _duck_type(arrow_type: pa.DataType) -> str:
         return "BIGINT" if arrow_type.bit_width == 64 else "INTEGER"
     if pa.types.is_floating(arrow_type):
         return "DOUBLE"
+    if pa.types.is_boolean(arrow_type):
+        return "BOOLEAN"
+    if pa.types.is_list(arrow_type):
+        return f"{_duck_type(arrow_type.value_type)}[]"
     return "VARCHAR"

@@ -161,3 +161,33 @@ def test_trends_asset_materializes_for_a_partition(siex_home):
     assert (folder / "keyword_trends-lines.png").read_bytes().startswith(b"\x89PNG")
     table = pq.read_table(next((store.root / "report_keyword_trends").rglob("*.parquet")))
     assert table.num_rows == 4
+
+
+def test_document_vectors_are_computed_once_per_version(store):
+    from siex.intelligence.embeddings import Embedder
+    from siex.intelligence.vectors import document_vectors
+
+    store_document(store, "acme", "2026-03-01", "https://a.example/soil", ["soil"],
+                   text="Loam soil holds water and nutrients for vegetables.")  # fmt: skip
+    store_document(store, "acme", "2026-03-01", "https://a.example/moon", ["moon"],
+                   text="The lunar module landed on the moon in 1969.")  # fmt: skip
+    store_document(store, "acme", "2026-03-01", "https://a.example/de", ["boden"], lang="de",
+                   text="Lehmboden speichert Wasser.")  # fmt: skip
+    embedder = Embedder()
+    corpus = load_corpus(store, "acme", "2026-03-01", with_text=True)
+    vectors = document_vectors(store, embedder, "acme", "2026-03-01", corpus.documents)
+    by_url = {d.url: d.doc_id for d in corpus.documents}
+    assert set(vectors) == {by_url["https://a.example/soil"], by_url["https://a.example/moon"]}
+    soil = vectors[by_url["https://a.example/soil"]]
+    assert abs(float(soil @ soil) - 1.0) < 1e-3
+    assert store.read("document_embeddings", "acme", "2026-03-01").num_rows == 2
+
+    # The next day: one page changed. Only its new version goes through the model.
+    store_document(store, "acme", "2026-03-02", "https://a.example/moon", ["moon"], version="v2",
+                   text="Compost feeds the soil life of a vegetable garden.")  # fmt: skip
+    later = load_corpus(store, "acme", "2026-03-02", with_text=True)
+    again = document_vectors(store, embedder, "acme", "2026-03-02", later.documents)
+    assert store.read("document_embeddings", "acme", "2026-03-02").num_rows == 1
+    assert (again[by_url["https://a.example/soil"]] == soil).all()  # read back, not recomputed
+    moon_now = again[by_url["https://a.example/moon"]]
+    assert float(moon_now @ soil) > float(vectors[by_url["https://a.example/moon"]] @ soil)

@@ -12,6 +12,15 @@ import pyarrow as pa
 _ts = pa.timestamp("us", tz="UTC")
 
 REPORT_SCHEMAS: dict[str, pa.Schema] = {
+    # One embedding per document version and model (siex.intelligence.vectors).
+    "document_embeddings": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("content_hash", pa.string()),
+            ("model", pa.string()),
+            ("vector", pa.list_(pa.float32())),
+        ]
+    ),
     "report_index": pa.schema(
         [
             ("kind", pa.string()),

@@ -29,7 +29,13 @@ from siex_api.security import Reader
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-KINDS = tuple(sorted(t.removeprefix("report_") for t in REPORT_SCHEMAS if t != "report_index"))
+KINDS = tuple(
+    sorted(
+        t.removeprefix("report_")
+        for t in REPORT_SCHEMAS
+        if t.startswith("report_") and t != "report_index"
+    )
+)
 Kind = Annotated[str, PathParam(description=f"one of: {', '.join(KINDS)}", max_length=40)]
 Day = Annotated[
     dt.date | None, Query(description="the report's day (UTC); the latest one when missing")
