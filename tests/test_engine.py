@@ -286,3 +286,37 @@ def test_languages_beyond_the_eleven_are_stemmed_when_snowball_knows_them():
     assert keywords[0] == "samochody elektryczne"
     assert "samochodów elektrycznych" not in keywords  # the same phrase, inflected: folded
     assert language_kit("la").stem("rosae") == "rosae"  # no Latin stemmer: unchanged
+
+
+def test_english_candidates_are_noun_phrases_and_other_languages_keep_every_span():
+    """Verb-only words and phrases ending in an adjective do not become keywords in
+    English; gerunds (data mining) do. Other languages have no lexicon and keep spans."""
+    from siex.engine.wordclass import keeps_phrase
+
+    assert not keeps_phrase(("optimizes",), "en")
+    assert not keeps_phrase(("reveal", "local", "associations"), "en")
+    assert not keeps_phrase(("entire",), "en")
+    assert keeps_phrase(("data", "mining"), "en") and keeps_phrase(
+        ("resource", "provisioning"), "en"
+    )
+    assert keeps_phrase(("local", "associations"), "en") and keeps_phrase(("falcon", "9"), "en")
+    assert keeps_phrase(("raised", "bed"), "en") and keeps_phrase(("distributed", "systems"), "en")
+    assert keeps_phrase(("discovered",), "fr")  # no lexicon: every span stays
+    text = (
+        "The method optimizes query plans. Our approach discovered hidden patterns, and the "
+        "optimizer learns from query plans. Query plans decide database performance."
+    )
+    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en", top_k=10)]
+    assert "query plans" in texts
+    assert not {"optimizes", "discovered", "learns", "method optimizes query plans"} & set(texts)
+
+
+def test_a_word_used_on_its_own_stays_beside_the_phrase_it_is_part_of(extractor):
+    """'irrigation' is folded into 'drip irrigation' while it only occurs inside it, and
+    listed beside it once the text discusses irrigation apart from drip lines."""
+    inside = "Drip irrigation saves water. Drip irrigation suits beds. Drip irrigation is cheap."
+    apart = inside + " Irrigation schedules matter: irrigation at dawn, irrigation by hand."
+    first = [k.text for k in KeywordExtractor(mode="statistical").extract(inside, "en")]
+    second = [k.text for k in KeywordExtractor(mode="statistical").extract(apart, "en")]
+    assert "drip irrigation" in first and "irrigation" not in first
+    assert "drip irrigation" in second and "irrigation" in second

@@ -23,9 +23,10 @@ from typing import Any
 from siex.engine.candidates import Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
 from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS, SemanticRanker
+from siex.engine.wordclass import keeps_phrase
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.3"
+ENGINE_VERSION = "0.4"
 MODES = ("semantic", "statistical")
 
 
@@ -217,7 +218,11 @@ class KeywordExtractor:
         if title:
             text = f"{title}.\n{text}"
         candidates = find_candidates(tokenize(text, kit), self.max_words)
-        scored = [Scored(c, self._score(c, kit)) for c in candidates.values()]
+        scored = [
+            Scored(c, self._score(c, kit))
+            for c in candidates.values()
+            if keeps_phrase(tuple(w.lower() for w in c.words), kit.code)
+        ]
         scored.sort(key=lambda s: (-s.score, s.candidate.first_position))
         return text, lang, scored
 
@@ -274,11 +279,14 @@ class KeywordExtractor:
 
     @staticmethod
     def finish(scored: list[Scored], top_k: int) -> list[Keyword]:
-        """Fold phrases that overlap a better one, keep ``top_k``, scale scores to (0, 1]."""
+        """Fold phrases that overlap a better one, keep ``top_k``, scale scores to (0, 1].
+
+        A phrase inside a chosen one stays when the text also uses it on its own
+        ("irrigation" beside "drip irrigation", when irrigation is discussed apart).
+        """
         chosen: list[Scored] = []
         for item in scored:
-            stems = item.candidate.stems
-            if any(_overlaps(c.candidate.stems, stems) for c in chosen):
+            if any(_folds(c.candidate, item.candidate) for c in chosen):
                 continue
             chosen.append(item)
             if len(chosen) >= top_k:
@@ -305,6 +313,15 @@ def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtract
         model_languages=settings.model_languages,
         model_layers=settings.model_layers or None,
     )
+
+
+def _folds(chosen: Candidate, new: Candidate) -> bool:
+    """``new`` adds nothing beside ``chosen``: it overlaps it and, if it sits inside it,
+    the text never uses it apart from it."""
+    if not _overlaps(chosen.stems, new.stems):
+        return False
+    inside = _contains(chosen.stems, new.stems)
+    return not inside or new.count <= chosen.count
 
 
 def _overlaps(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
