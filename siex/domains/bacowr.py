@@ -7,11 +7,16 @@ sentence or two); each passage is scored on how close it is to the target
 with the target's keywords otherwise), and each of its candidate phrases that
 shares stems with the target's keywords is an anchor candidate. An anchor is
 always a verbatim span of the passage, so it can be linked without rewriting.
+
+``suggest_links`` places one link; ``PreparedSource`` tokenizes a source once and
+places links to many targets profiled by ``keyword_weights`` (the internal link
+suggestions of ``siex.intelligence.links`` use it with each page's stored keywords).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +61,85 @@ def passages(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def keyword_weights(keywords: Iterable[tuple[str, float]], kit) -> dict[str, float]:
+    """Stem → weight of a target's ranked keywords, ``(text, score)`` best first.
+
+    Rank-decayed: the anchor should name what the target is about, not a side phrase
+    whose score happens to sit close to the top one.
+    """
+    weights: dict[str, float] = {}
+    for rank, (text, score) in enumerate(keywords):
+        weight = score / (1 + rank) ** 0.5
+        for token in tokenize(text, kit):
+            if token.kind == "C":
+                weights[token.stem] = max(weights.get(token.stem, 0.0), weight)
+    return weights
+
+
+class PreparedSource:
+    """A source text cut into passages, each with its anchor candidates: tokenized once,
+    then ``place`` finds where a link to each of many targets fits."""
+
+    def __init__(self, text: str, kit) -> None:
+        self.text = text
+        self.kit = kit
+        self.passages = passages(text)
+        self._anchors: list[list[tuple[str, tuple[str, ...]]]] = []
+        self._stems: list[frozenset[str]] = []
+        for _offset, passage in self.passages:
+            tokens = tokenize(passage, kit)
+            self._stems.append(frozenset(t.stem for t in tokens if t.kind == "C"))
+            lowered = passage.lower()
+            anchors = []
+            for cand in find_candidates(tokens, 4).values():
+                surface = max(cand.surfaces, key=cand.surfaces.get)
+                if surface.lower() in lowered:  # verbatim spans only
+                    anchors.append((surface, cand.stems))
+            self._anchors.append(anchors)
+
+    def stem_relevance(self, weights: dict[str, float]) -> list[float]:
+        """Per passage: the share of the target's keyword weight whose stems it contains."""
+        total = sum(weights.values()) or 1.0
+        return [sum(w for s, w in weights.items() if s in stems) / total for stems in self._stems]
+
+    def place(
+        self,
+        weights: dict[str, float],
+        relevance: Sequence[float] | None = None,
+        top_n: int = 3,
+    ) -> list[LinkPlacement]:
+        """The best ``top_n`` places (one per passage) for a link to a target profiled by
+        ``weights``; ``relevance`` per passage (default: stem overlap with the target)."""
+        if not weights or not self.passages:
+            return []
+        if relevance is None:
+            relevance = self.stem_relevance(weights)
+        placements = []
+        for (offset, passage), anchors, rel in zip(
+            self.passages, self._anchors, relevance, strict=True
+        ):
+            anchor = _best_anchor(anchors, weights)
+            if anchor is None:
+                continue
+            text, match = anchor
+            found = re.search(re.escape(text), passage, re.IGNORECASE)
+            if found is None:
+                continue
+            placements.append(
+                LinkPlacement(
+                    passage=passage,
+                    passage_start=offset,
+                    anchor=found.group(0),
+                    anchor_start=offset + found.start(),
+                    score=round(0.6 * rel + 0.4 * match, 4),
+                    relevance=round(rel, 4),
+                    anchor_match=round(match, 4),
+                )
+            )
+        placements.sort(key=lambda p: (-p.score, p.passage_start))
+        return placements[:top_n]
+
+
 def suggest_links(
     source: str,
     target: str,
@@ -71,67 +155,36 @@ def suggest_links(
     target_keywords = extractor.extract(target, lang, top_k=15, title=target_title)
     if not target_keywords:
         return []
-    # Rank-decayed: the anchor should name what the target is about, not a side phrase
-    # whose score happens to sit close to the top one.
-    weights: dict[str, float] = {}
-    for rank, kw in enumerate(target_keywords):
-        weight = kw.score / (1 + rank) ** 0.5
-        for token in tokenize(kw.text, kit):
-            if token.kind == "C":
-                weights[token.stem] = max(weights.get(token.stem, 0.0), weight)
-    pieces = passages(source)
-    if not pieces:
+    weights = keyword_weights(((kw.text, kw.score) for kw in target_keywords), kit)
+    prepared = PreparedSource(source, kit)
+    if not prepared.passages:
         return []
-    relevance = _relevance([p for _, p in pieces], target, lang, weights, extractor)
-    placements = []
-    for (offset, passage), rel in zip(pieces, relevance, strict=True):
-        anchor = _best_anchor(passage, kit, weights)
-        if anchor is None:
-            continue
-        text, match = anchor
-        at = passage.lower().find(text.lower())
-        placements.append(
-            LinkPlacement(
-                passage=passage,
-                passage_start=offset,
-                anchor=passage[at : at + len(text)],
-                anchor_start=offset + at,
-                score=round(0.6 * rel + 0.4 * match, 4),
-                relevance=round(rel, 4),
-                anchor_match=round(match, 4),
-            )
-        )
-    placements.sort(key=lambda p: (-p.score, p.passage_start))
-    return placements[:top_n]
+    relevance = _relevance(prepared, target, lang, weights, extractor)
+    return prepared.place(weights, relevance, top_n)
 
 
-def _best_anchor(passage: str, kit, weights: dict[str, float]) -> tuple[str, float] | None:
+def _best_anchor(
+    anchors: list[tuple[str, tuple[str, ...]]], weights: dict[str, float]
+) -> tuple[str, float] | None:
     best, best_score = None, 0.0
-    for cand in find_candidates(tokenize(passage, kit), 4).values():
-        hits = [weights.get(stem, 0.0) for stem in cand.stems]
+    for surface, stems in anchors:
+        hits = [weights.get(stem, 0.0) for stem in stems]
         covered = sum(1 for h in hits if h > 0)
         if not covered:
             continue
         match = covered / len(hits) * max(hits)
         score = match * (1.0 + 0.15 * min(covered, 3))  # descriptive multiword anchors first
-        surface = max(cand.surfaces, key=cand.surfaces.get)
-        if score > best_score and surface.lower() in passage.lower():
+        if score > best_score:
             best, best_score = (surface, min(1.0, match)), score
     return best
 
 
 def _relevance(
-    texts: list[str], target: str, lang: str, weights: dict[str, float], extractor
+    prepared: PreparedSource, target: str, lang: str, weights: dict[str, float], extractor
 ) -> list[float]:
     ranker = extractor.ranker()
     if extractor.mode == "semantic" and ranker.supports(lang):
-        vectors = ranker.embed_documents([target, *texts])
+        vectors = ranker.embed_documents([target, *(p for _, p in prepared.passages)])
         sims = vectors[1:] @ vectors[0]
         return [float(max(0.0, s)) for s in np.asarray(sims)]
-    kit = language_kit(lang)
-    total = sum(weights.values()) or 1.0
-    scores = []
-    for text in texts:
-        stems = {t.stem for t in tokenize(text, kit) if t.kind == "C"}
-        scores.append(sum(w for s, w in weights.items() if s in stems) / total)
-    return scores
+    return prepared.stem_relevance(weights)
