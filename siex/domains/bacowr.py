@@ -78,24 +78,38 @@ def keyword_weights(keywords: Iterable[tuple[str, float]], kit) -> dict[str, flo
 
 class PreparedSource:
     """A source text cut into passages, each with its anchor candidates: tokenized once,
-    then ``place`` finds where a link to each of many targets fits."""
+    then ``place`` finds where a link to each of many targets fits.
+
+    Indexed by stem, so placing a target only looks at the passages and anchor
+    candidates that share a stem with its keywords.
+    """
 
     def __init__(self, text: str, kit) -> None:
         self.text = text
         self.kit = kit
         self.passages = passages(text)
         self._anchors: list[list[tuple[str, tuple[str, ...]]]] = []
+        self._by_stem: list[dict[str, list[int]]] = []  # per passage: stem -> anchor indices
         self._stems: list[frozenset[str]] = []
-        for _offset, passage in self.passages:
+        self._where: dict[str, list[int]] = {}  # stem -> passages containing it
+        for i, (_offset, passage) in enumerate(self.passages):
             tokens = tokenize(passage, kit)
-            self._stems.append(frozenset(t.stem for t in tokens if t.kind == "C"))
+            stems = frozenset(t.stem for t in tokens if t.kind == "C")
+            self._stems.append(stems)
+            for stem in stems:
+                self._where.setdefault(stem, []).append(i)
             lowered = passage.lower()
-            anchors = []
+            anchors: list[tuple[str, tuple[str, ...]]] = []
+            by_stem: dict[str, list[int]] = {}
             for cand in find_candidates(tokens, 4).values():
                 surface = max(cand.surfaces, key=cand.surfaces.get)
-                if surface.lower() in lowered:  # verbatim spans only
-                    anchors.append((surface, cand.stems))
+                if surface.lower() not in lowered:  # verbatim spans only
+                    continue
+                for stem in set(cand.stems):
+                    by_stem.setdefault(stem, []).append(len(anchors))
+                anchors.append((surface, cand.stems))
             self._anchors.append(anchors)
+            self._by_stem.append(by_stem)
 
     def stem_relevance(self, weights: dict[str, float]) -> list[float]:
         """Per passage: the share of the target's keyword weight whose stems it contains."""
@@ -112,19 +126,24 @@ class PreparedSource:
         ``weights``; ``relevance`` per passage (default: stem overlap with the target)."""
         if not weights or not self.passages:
             return []
-        if relevance is None:
-            relevance = self.stem_relevance(weights)
+        total = sum(weights.values()) or 1.0
+        hit = sorted({i for stem in weights for i in self._where.get(stem, ())})
         placements = []
-        for (offset, passage), anchors, rel in zip(
-            self.passages, self._anchors, relevance, strict=True
-        ):
-            anchor = _best_anchor(anchors, weights)
+        for i in hit:
+            offset, passage = self.passages[i]
+            by_stem = self._by_stem[i]
+            chosen = sorted({a for stem in weights for a in by_stem.get(stem, ())})
+            anchor = _best_anchor([self._anchors[i][a] for a in chosen], weights)
             if anchor is None:
                 continue
             text, match = anchor
             found = re.search(re.escape(text), passage, re.IGNORECASE)
             if found is None:
                 continue
+            if relevance is not None:
+                rel = relevance[i]
+            else:
+                rel = sum(w for s, w in weights.items() if s in self._stems[i]) / total
             placements.append(
                 LinkPlacement(
                     passage=passage,
