@@ -74,20 +74,32 @@ def page_html(
     )
 
 
-def store_page(store, path: str, html: str, *, words: int | None = 400, source="own-src",
-               day=DAY, document=True, onpage_overrides=None) -> str:  # fmt: skip
+def store_page(
+    store,
+    path: str,
+    html: str,
+    *,
+    words: int | None = 400,
+    source="own-src",
+    day=DAY,
+    document=True,
+    onpage_overrides=None,
+) -> str:
     url = SITE + path
     row = onpage_row(read_onpage(html, url))
     row.update(onpage_overrides or {})
     text = " ".join(["compost"] * (words or 1))
     if not document:
         fetched = datetime.fromisoformat(f"{day}T12:00:00+00:00")
-        store.write("onpage", "acme", day,
-                    [{"doc_id": path, "url": url, "source_id": source, "fetched_at": fetched, **row}],
-                    part=path.strip("/").replace("/", "-"))  # fmt: skip
+        store.write(
+            "onpage",
+            "acme",
+            day,
+            [{"doc_id": path, "url": url, "source_id": source, "fetched_at": fetched, **row}],
+            part=path.strip("/").replace("/", "-"),
+        )
         return url
-    store_document(store, "acme", day, url, ["compost"], source_id=source, text=text,
-                   onpage=row)  # fmt: skip
+    store_document(store, "acme", day, url, ["compost"], source_id=source, text=text, onpage=row)
     return url
 
 
@@ -96,17 +108,42 @@ def _part(url: str) -> str:
 
 
 def fetched(store, url: str, final_url: str | None = None, source="own-src", day=DAY):
-    store.write("pages", "acme", day, [{
-        "url": url, "source_id": source, "final_url": final_url or url, "http_status": 200,
-        "fetched_at": datetime.fromisoformat(f"{day}T11:00:00+00:00"), "html": "",
-    }], part="run-" + _part(url))  # fmt: skip
+    store.write(
+        "pages",
+        "acme",
+        day,
+        [
+            {
+                "url": url,
+                "source_id": source,
+                "final_url": final_url or url,
+                "http_status": 200,
+                "fetched_at": datetime.fromisoformat(f"{day}T11:00:00+00:00"),
+                "html": "",
+            }
+        ],
+        part="run-" + _part(url),
+    )
 
 
 def failed(store, url: str, reason: str, day=DAY, hour=11):
-    store.write("failures", "acme", day, [{
-        "url": url, "source_id": "own-src", "stage": "fetch", "reason": reason, "detail": "",
-        "at": datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00"), "run_id": "r",
-    }], part="fetch-" + _part(url))  # fmt: skip
+    store.write(
+        "failures",
+        "acme",
+        day,
+        [
+            {
+                "url": url,
+                "source_id": "own-src",
+                "stage": "fetch",
+                "reason": reason,
+                "detail": "",
+                "at": datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00"),
+                "run_id": "r",
+            }
+        ],
+        part="fetch-" + _part(url),
+    )
 
 
 @pytest.fixture
@@ -119,59 +156,88 @@ def build_site(store):
     s = SITE
     pages = {
         # A page with nothing wrong: decorative alt="" images and one H1 are fine.
-        "/guide/compost": page_html(head=f'<link rel="canonical" href="{s}/guide/compost">',
-                                    links=[("/guide/mulch", "mulch guide")]),
+        "/guide/compost": page_html(
+            head=f'<link rel="canonical" href="{s}/guide/compost">',
+            links=[("/guide/mulch", "mulch guide")],
+        ),
         # No title, no H1, two informative images without alt, links to broken targets.
         "/guide/mulch": page_html(
-            "mulching", title=None, h1=[],
+            "mulching",
+            title=None,
+            h1=[],
             images='<img src="/a.jpg"><img src="/b.jpg" alt=" "><img src="/c.svg" alt="">',
-            links=[("/guide/gone", "old mulch page"), ("/guide/moved", "moved"),
-                   ("/guide/checked-500", "tools"), ("/guide/compost", "compost"),
-                   ("https://elsewhere.example/gone", "an external page")]),
+            links=[
+                ("/guide/gone", "old mulch page"),
+                ("/guide/moved", "moved"),
+                ("/guide/checked-500", "tools"),
+                ("/guide/compost", "compost"),
+                ("https://elsewhere.example/gone", "an external page"),
+            ],
+        ),
         # Two pages with the same title and description.
-        "/guide/drip": page_html(title="Drip Irrigation Guide for Vegetable Beds at Home",
-                                 description="Drip irrigation explained: parts, layout, timers "
-                                 "and the mistakes that waste water in summer beds."),
-        "/guide/drip-kit": page_html(title="Drip irrigation guide for vegetable beds at home",
-                                     description="Drip irrigation explained: parts, layout, "
-                                     "timers and the mistakes that waste water in summer beds."),
+        "/guide/drip": page_html(
+            title="Drip Irrigation Guide for Vegetable Beds at Home",
+            description="Drip irrigation explained: parts, layout, timers "
+            "and the mistakes that waste water in summer beds.",
+        ),
+        "/guide/drip-kit": page_html(
+            title="Drip irrigation guide for vegetable beds at home",
+            description="Drip irrigation explained: parts, layout, "
+            "timers and the mistakes that waste water in summer beds.",
+        ),
         # Title truncated in results, a too short description, two H1s.
         "/guide/long": page_html(
             title="The Complete Illustrated Guide to Winter Cover Crops, Green Manures and Soil",
-            description="Cover crops.", h1=["Cover crops", "Green manures"]),
+            description="Cover crops.",
+            h1=["Cover crops", "Green manures"],
+        ),
         # Thin: 80 words of main text.
         "/guide/thin": page_html("leaf mould"),
         # Noindex, canonical elsewhere, announced by the sitemap; it repeats the compost
         # page's title, which is no duplicate: it is not indexable.
-        "/guide/print": page_html(head='<meta name="robots" content="noindex, follow">'
-                                  f'<link rel="canonical" href="{s}/guide/compost">'),
+        "/guide/print": page_html(
+            head='<meta name="robots" content="noindex, follow">'
+            f'<link rel="canonical" href="{s}/guide/compost">'
+        ),
         # Canonical to a URL that answers 404.
         "/guide/old": page_html("worm bins", head=f'<link rel="canonical" href="{s}/guide/gone">'),
         # Canonical to a page that canonicalises further: a chain.
-        "/guide/chain": page_html("hot composting",
-                                  head=f'<link rel="canonical" href="{s}/guide/hop">'),
-        "/guide/hop": page_html("cold composting",
-                                head=f'<link rel="canonical" href="{s}/guide/compost">'),
+        "/guide/chain": page_html(
+            "hot composting", head=f'<link rel="canonical" href="{s}/guide/hop">'
+        ),
+        "/guide/hop": page_html(
+            "cold composting", head=f'<link rel="canonical" href="{s}/guide/compost">'
+        ),
         # Canonical to the noindex page.
-        "/guide/to-noindex": page_html("compost bins",
-                                       head=f'<link rel="canonical" href="{s}/guide/print">'),
+        "/guide/to-noindex": page_html(
+            "compost bins", head=f'<link rel="canonical" href="{s}/guide/print">'
+        ),
         # Hreflang: an invalid region code, an alternate that does not link back.
-        "/en/soil": page_html("soil improvement",
-                              head=f'<link rel="alternate" hreflang="en" href="{s}/en/soil">'
-                              f'<link rel="alternate" hreflang="de" href="{s}/de/boden">'
-                              f'<link rel="alternate" hreflang="en-uk" href="{s}/en/soil">'),
+        "/en/soil": page_html(
+            "soil improvement",
+            head=f'<link rel="alternate" hreflang="en" href="{s}/en/soil">'
+            f'<link rel="alternate" hreflang="de" href="{s}/de/boden">'
+            f'<link rel="alternate" hreflang="en-uk" href="{s}/en/soil">',
+        ),
         "/de/boden": page_html(
             title="Bodenverbesserung im Gemüsegarten mit Kompost",
             description="Wie Kompost, Mulch und Gründüngung schweren Lehmboden lockern und "
-            "sandigen Boden fruchtbarer machen.", h1=["Boden verbessern"], lang="de",
-            head=f'<link rel="alternate" hreflang="de" href="{s}/de/boden">'),
-    }  # fmt: skip
+            "sandigen Boden fruchtbarer machen.",
+            h1=["Boden verbessern"],
+            lang="de",
+            head=f'<link rel="alternate" hreflang="de" href="{s}/de/boden">',
+        ),
+    }
     words = {"/guide/thin": 80}
     for path, html in pages.items():
         store_page(store, path, html, words=words.get(path, 400))
     # A page whose on-page columns hold malformed JSON: read as empty, counted.
-    store_page(store, "/guide/broken-json", page_html("green manure"),
-               onpage_overrides={"links": "{not json", "headings": "[", "hreflang": "[1, 2]"})  # fmt: skip
+    store_page(
+        store,
+        "/guide/broken-json",
+        page_html("green manure"),
+        onpage_overrides={"links": "{not json", "headings": "[", "hreflang": "[1, 2]"},
+    )
     # Too thin to become a document: only an on-page row (visible words are counted).
     store_page(store, "/guide/stub", page_html("seed trays", body="Coming soon."), document=False)
     # A competitor page with no title: scored as a benchmark, never listed as an issue.
@@ -184,17 +250,29 @@ def build_site(store):
     fetched(store, s + "/guide/moved", final_url=s + "/guide/compost")
     failed(store, s + "/guide/gone", "http_404")
     failed(store, "https://elsewhere.example/gone", "http_404")
-    store.write("link_checks", "acme", DAY, [{
-        "url": s + "/guide/checked-500", "status": 500, "final_url": s + "/guide/checked-500",
-        "reason": "http_500", "checked_at": datetime.fromisoformat(f"{DAY}T13:00:00+00:00")}])  # fmt: skip
+    store.write(
+        "link_checks",
+        "acme",
+        DAY,
+        [
+            {
+                "url": s + "/guide/checked-500",
+                "status": 500,
+                "final_url": s + "/guide/checked-500",
+                "reason": "http_500",
+                "checked_at": datetime.fromisoformat(f"{DAY}T13:00:00+00:00"),
+            }
+        ],
+    )
     # A page that answered on an earlier day and is gone now.
     store_page(store, "/guide/deleted", page_html("peat"), day="2026-11-18")
     failed(store, s + "/guide/deleted", "http_410", day="2026-11-19")
 
 
 def audit(store):
-    site = load_site(store, "acme", DAY, roles={"rival-src": "competitor"},
-                     sitemap_sources={"sitemap-src"})  # fmt: skip
+    site = load_site(
+        store, "acme", DAY, roles={"rival-src": "competitor"}, sitemap_sources={"sitemap-src"}
+    )
     return build_onpage_audit(site)
 
 
@@ -327,9 +405,20 @@ def test_unknown_internal_targets_are_asked_most_linked_first(store):
     store_page(store, "/a", page_html("apples", links=[("/x", "x"), ("/y", "y")]))
     store_page(store, "/b", page_html("beans", links=[("/y", "y"), ("/a", "a")]))
     fetched(store, SITE + "/a")
-    store.write("link_checks", "acme", DAY, [
-        {"url": SITE + "/x", "status": 200, "final_url": SITE + "/x", "reason": "",
-         "checked_at": datetime.now(UTC) - timedelta(days=30)}])  # fmt: skip
+    store.write(
+        "link_checks",
+        "acme",
+        DAY,
+        [
+            {
+                "url": SITE + "/x",
+                "status": 200,
+                "final_url": SITE + "/x",
+                "reason": "",
+                "checked_at": datetime.now(UTC) - timedelta(days=30),
+            }
+        ],
+    )
     site = load_site(store, "acme", DAY)
     now = datetime.now(UTC)
     assert unchecked_internal_targets(site, now) == [SITE + "/y", SITE + "/x"]  # /a: fetched
@@ -380,13 +469,18 @@ def test_audit_and_link_assets_on_a_real_ingest_of_the_demo_sites(siex_home, dem
     with instance_for_test() as instance:
         assert run_ingest(siex_home, instance, "demo", day).success
         result = materialize(
-            [documents.to_source_asset(), keywords.to_source_asset(), internal_link_status,
-             onpage_audit, link_suggestions],
+            [
+                documents.to_source_asset(),
+                keywords.to_source_asset(),
+                internal_link_status,
+                onpage_audit,
+                link_suggestions,
+            ],
             partition_key=tenant_day_key("demo", day),
             resources=build_resources(siex_home),
             instance=instance,
             run_config={"ops": {"internal_link_status": {"config": {"delay_s": 0.0}}}},
-        )  # fmt: skip
+        )
     assert result.success
     store = Warehouse(siex_home.warehouse_dir)
     checks = store.read("link_checks", "demo", day).to_pylist()
@@ -401,10 +495,16 @@ def test_audit_and_link_assets_on_a_real_ingest_of_the_demo_sites(siex_home, dem
         ("organic-pest-control.html", "images_missing_alt"),
         ("winter-cover-crops.html", "images_missing_alt"),
     } <= found
-    assert not {code for _page, code in found} & {"broken_internal_link", "orphan_page",
-                                                   "canonical_target_broken", "h1_missing"}  # fmt: skip
+    assert not {code for _page, code in found} & {
+        "broken_internal_link",
+        "orphan_page",
+        "canonical_target_broken",
+        "h1_missing",
+    }
     assert {p for p, c in found if c == "images_missing_alt"} == {
-        "organic-pest-control.html", "winter-cover-crops.html"}  # fmt: skip
+        "organic-pest-control.html",
+        "winter-cover-crops.html",
+    }
     assert all("/competitor/" not in r["url"] for r in issues)
     scores = store.read("report_onpage_scores", "demo", day).to_pylist()
     assert {r["role"] for r in scores} == {"own", "competitor"}
@@ -416,8 +516,13 @@ def test_audit_and_link_assets_on_a_real_ingest_of_the_demo_sites(siex_home, dem
     assert "data:image/png;base64," in by_key["onpage_audit"]["report"].value
     assert by_key["onpage_audit"]["pages"].value == 8
     folder = siex_home.reports_dir / "demo" / day
-    for name in ("onpage_audit.md", "onpage_scores.md", "onpage_audit-issues.png",
-                 "link_suggestions.md", "link_suggestions-targets.png"):  # fmt: skip
+    for name in (
+        "onpage_audit.md",
+        "onpage_scores.md",
+        "onpage_audit-issues.png",
+        "link_suggestions.md",
+        "link_suggestions-targets.png",
+    ):
         assert (folder / name).is_file(), name
 
     # Link suggestions on the real texts: verbatim anchors, own targets only, nothing
@@ -429,8 +534,11 @@ def test_audit_and_link_assets_on_a_real_ingest_of_the_demo_sites(siex_home, dem
         text = texts[s["source_url"]]
         assert text[s["anchor_offset"] : s["anchor_offset"] + len(s["anchor"])] == s["anchor"]
         assert "/own/" in s["target_url"] and s["target_url"] != s["source_url"]
-        content_links = [link for link in json.loads(onpage[s["source_url"]]["links"])
-                         if link["url"] == s["target_url"] and not s["linked_from_navigation"]]  # fmt: skip
+        content_links = [
+            link
+            for link in json.loads(onpage[s["source_url"]]["links"])
+            if link["url"] == s["target_url"] and not s["linked_from_navigation"]
+        ]
         assert not content_links
 
 
@@ -438,8 +546,14 @@ def test_past_partitions_check_no_links(siex_home, server):
     make_tenant(siex_home, "acme")
     store = Warehouse(siex_home.warehouse_dir)
     html = page_html(links=[("/unknown", "unknown")])
-    store_document(store, "acme", DAY, server.url("/a"), ["compost"],
-                   onpage=onpage_row(read_onpage(html, server.url("/a"))))  # fmt: skip
+    store_document(
+        store,
+        "acme",
+        DAY,
+        server.url("/a"),
+        ["compost"],
+        onpage=onpage_row(read_onpage(html, server.url("/a"))),
+    )
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(tenant_partitions.name, ["acme"])
         result = materialize(

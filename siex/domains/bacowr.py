@@ -41,7 +41,11 @@ class LinkPlacement:
 
 
 def passages(text: str) -> list[tuple[int, str]]:
-    """Sentences with their offsets; very short ones are merged into the next."""
+    """Sentences with their offsets; very short ones are merged into the next.
+
+    Every passage is a verbatim slice of ``text`` (a merged heading keeps the line
+    breaks after it), so offsets found in a passage hold in the text.
+    """
     found, start, pending_start, pending = [], 0, None, ""
     for match in [*_SENTENCE.finditer(text), None]:
         end = match.start() if match else len(text)
@@ -49,7 +53,7 @@ def passages(text: str) -> list[tuple[int, str]]:
         if piece:
             offset = text.index(piece, start)
             if pending:
-                piece, offset = f"{pending} {piece}", pending_start
+                piece, offset = text[pending_start : offset + len(piece)], pending_start
             if len(piece.split()) < MIN_PASSAGE_WORDS and match:
                 pending, pending_start = piece, offset
             else:

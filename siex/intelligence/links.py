@@ -17,12 +17,19 @@ How pairs are found and scored:
   sharing the brand name. Keywords on more than half of 20+ pages are dropped.
 * For each source the ``candidates`` most related targets (top-k by blocks of
   ``block`` sources: a ``block × pages`` float32 matrix at a time, never pages²) get an
-  anchor search; a target needs an anchor naming it (``anchor_match``, the share of
-  the anchor's words that are the target's keyword stems, rank-weighted, at least
-  ``min_anchor_match``).
-* **Score** = ``0.7 × relatedness + 0.3 × placement`` (the placer's fit of that
-  passage and anchor). Best scores are taken first, at most ``per_source`` per source
-  and ``per_target`` per target; one source's anchors never overlap or repeat.
+  anchor search. The placer proposes the best anchor of each passage; its
+  **anchor match** (0–1) is, for the target keyword it fits best, the share of that
+  keyword's words it covers × the share of its own words that belong to it × the
+  keyword's weight (engine score, rank-decayed by 1/√(1+rank), times the
+  *specificity* of its words on the own site: 1 − (df − 1)/(n − 1), so "soil" on a
+  gardening site is a weak anchor), relative to the target's best keyword, and × 0.6
+  when the anchor shares no word with the target's title. An anchor needs
+  ``min_anchor_match`` (0.45): "drip irrigation" for the drip irrigation guide, not
+  "water" or "beds".
+* **Score** = ``0.6 × relatedness + 0.4 × anchor match``. Best scores are taken
+  first, at most ``per_source`` per source and ``per_target`` per target; one source's
+  anchors never overlap or repeat, and relatedness below ``min_relatedness`` (0.2) is
+  not searched.
 
 Never suggested: self links, targets that are noindex or canonicalised to another
 URL, competitor pages (they are not candidates at all), pages of another language,
@@ -55,6 +62,7 @@ from siex.intelligence.publish import Chart, Report
 from siex.web.urls import normalize_url
 
 KIND = "link_suggestions"
+TITLE_MISS = 0.6  # anchor quality kept when the anchor shares no word with the target title
 
 
 @dataclass(frozen=True)
@@ -319,11 +327,14 @@ class _Profile:
     phrases: list[tuple[frozenset[str], float]]  # (stems, weight × specificity)
     top: float  # the best rank-decayed weight, before specificity
     weights: dict[str, float]  # stem -> weight × specificity, for PreparedSource.place
+    title: frozenset[str]  # content stems of the target's title
 
 
 def _stem_specificity(pages: list[_Page]) -> dict[str, float]:
-    """How specific each keyword stem is on the own site: log(n / df) / log(n) over the
-    pages whose keywords contain it (1 = one page only). Under five pages, all 1."""
+    """How specific each keyword stem is on the own site: 1 − (df − 1) / (n − 1) over the
+    pages whose keywords contain it (1: one page only; near 0: every page; at least
+    0.05). Generic words ("soil" on a gardening site) make weak anchors. Under five
+    pages, all 1."""
     n = len(pages)
     df: Counter = Counter()
     for p in pages:
@@ -333,7 +344,7 @@ def _stem_specificity(pages: list[_Page]) -> dict[str, float]:
         )
     if n < 5:
         return dict.fromkeys(df, 1.0)
-    return {stem: max(0.05, math.log(n / count) / math.log(n)) for stem, count in df.items()}
+    return {stem: max(0.05, 1.0 - (count - 1) / (n - 1)) for stem, count in df.items()}
 
 
 def _profile(doc: CorpusDocument, specificity: dict[str, float]) -> _Profile:
@@ -352,13 +363,15 @@ def _profile(doc: CorpusDocument, specificity: dict[str, float]) -> _Profile:
         stem: w * specificity.get(stem, 1.0)
         for stem, w in keyword_weights(((kw.text, kw.score) for kw in ranked), kit).items()
     }
-    return _Profile(phrases, top or 1.0, weights)
+    title = frozenset(t.stem for t in tokenize(doc.title or "", kit) if t.kind == "C")
+    return _Profile(phrases, top or 1.0, weights, title)
 
 
 def _anchor_quality(anchor: str, kit, profile: _Profile) -> float:
     """0–1: how well the anchor names the target. For the best target phrase: the share
     of the phrase it covers × the share of its own words in the phrase × the phrase's
-    weight (rank and specificity), relative to the target's best keyword."""
+    weight (rank and specificity), relative to the target's best keyword; × 0.6 when
+    the anchor shares no word with the target's title (a side topic of the target)."""
     stems = {t.stem for t in tokenize(anchor, kit) if t.kind == "C"}
     if not stems:
         return 0.0
@@ -367,6 +380,8 @@ def _anchor_quality(anchor: str, kit, profile: _Profile) -> float:
         shared = len(stems & phrase)
         if shared:
             best = max(best, shared / len(phrase) * shared / len(stems) * weight)
+    if profile.title and not stems & profile.title:
+        best *= TITLE_MISS
     return min(1.0, best / profile.top)
 
 
