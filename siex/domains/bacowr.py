@@ -16,6 +16,7 @@ suggestions of ``siex.intelligence.links`` use it with each page's stored keywor
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -88,32 +89,53 @@ class PreparedSource:
     candidates that share a stem with its keywords.
     """
 
-    def __init__(self, text: str, kit) -> None:
+    def __init__(self, text: str, kit, interest: Iterable[str] | None = None) -> None:
+        """``interest``: the only stems links will be placed for (the union of the
+        targets' keyword stems). Passages that cannot contain any are not tokenized: a
+        cheap test on the first letters of each stem, accents folded (Snowball stems
+        strip and rewrite endings, never beginnings), so no passage that contains one
+        is skipped."""
         self.text = text
         self.kit = kit
         self.passages = passages(text)
-        self._anchors: list[list[tuple[str, tuple[str, ...]]]] = []
-        self._by_stem: list[dict[str, list[int]]] = []  # per passage: stem -> anchor indices
+        prefixes = None if interest is None else {_prefix(s) for s in interest if s}
+        self._tokens: list[list | None] = []  # dropped once a passage's anchors are built
+        self._anchors: list[list[tuple[str, tuple[str, ...]]] | None] = []
+        self._by_stem: list[dict[str, list[int]] | None] = []  # stem -> anchor indices
         self._stems: list[frozenset[str]] = []
         self._where: dict[str, list[int]] = {}  # stem -> passages containing it
         for i, (_offset, passage) in enumerate(self.passages):
+            if prefixes is not None:
+                folded = _fold(passage)
+                if not any(prefix in folded for prefix in prefixes):
+                    self._stems.append(frozenset())
+                    self._tokens.append([])
+                    self._anchors.append([])
+                    self._by_stem.append({})
+                    continue
             tokens = tokenize(passage, kit)
             stems = frozenset(t.stem for t in tokens if t.kind == "C")
             self._stems.append(stems)
             for stem in stems:
                 self._where.setdefault(stem, []).append(i)
-            lowered = passage.lower()
+            self._tokens.append(tokens)
+            self._anchors.append(None)  # built on first use: most passages never are
+            self._by_stem.append(None)
+
+    def _anchors_of(self, i: int) -> tuple[list, dict[str, list[int]]]:
+        if self._anchors[i] is None:
+            lowered = self.passages[i][1].lower()
             anchors: list[tuple[str, tuple[str, ...]]] = []
             by_stem: dict[str, list[int]] = {}
-            for cand in find_candidates(tokens, 4).values():
+            for cand in find_candidates(self._tokens[i], 4).values():
                 surface = max(cand.surfaces, key=cand.surfaces.get)
                 if surface.lower() not in lowered:  # verbatim spans only
                     continue
                 for stem in set(cand.stems):
                     by_stem.setdefault(stem, []).append(len(anchors))
                 anchors.append((surface, cand.stems))
-            self._anchors.append(anchors)
-            self._by_stem.append(by_stem)
+            self._anchors[i], self._by_stem[i], self._tokens[i] = anchors, by_stem, None
+        return self._anchors[i], self._by_stem[i]
 
     def stem_relevance(self, weights: dict[str, float]) -> list[float]:
         """Per passage: the share of the target's keyword weight whose stems it contains."""
@@ -135,9 +157,9 @@ class PreparedSource:
         placements = []
         for i in hit:
             offset, passage = self.passages[i]
-            by_stem = self._by_stem[i]
+            anchors, by_stem = self._anchors_of(i)
             chosen = sorted({a for stem in weights for a in by_stem.get(stem, ())})
-            anchor = _best_anchor([self._anchors[i][a] for a in chosen], weights)
+            anchor = _best_anchor([anchors[a] for a in chosen], weights)
             if anchor is None:
                 continue
             text, match = anchor
@@ -161,6 +183,16 @@ class PreparedSource:
             )
         placements.sort(key=lambda p: (-p.score, p.passage_start))
         return placements[:top_n]
+
+
+def _prefix(stem: str) -> str:
+    """The part of a stem that every word stemming to it contains (folded)."""
+    return _fold(stem[: max(2, min(5, len(stem) - 1))])
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def suggest_links(

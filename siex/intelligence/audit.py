@@ -32,13 +32,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from siex.intelligence import charts
 from siex.intelligence.corpus import COMPETITOR, OWN
 from siex.intelligence.publish import Chart, Report
 from siex.warehouse import Warehouse, check_date, check_tenant
-from siex.web.urls import normalize_url
+from siex.web.urls import normalize_url as _normalize_url
+
+# URLs repeat across pages (navigation, popular targets): normalize each once.
+normalize_url = lru_cache(maxsize=100_000)(_normalize_url)
 
 KIND, SCORES_KIND = "onpage_audit", "onpage_scores"
 SEVERITIES = ("error", "warning", "notice")

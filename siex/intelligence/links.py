@@ -48,6 +48,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -59,7 +60,10 @@ from siex.engine.languages import language_kit
 from siex.intelligence import charts
 from siex.intelligence.corpus import Corpus, CorpusDocument
 from siex.intelligence.publish import Chart, Report
-from siex.web.urls import normalize_url
+from siex.web.urls import normalize_url as _normalize_url
+
+# URLs repeat across pages (navigation, popular targets): normalize each once.
+normalize_url = lru_cache(maxsize=100_000)(_normalize_url)
 
 KIND = "link_suggestions"
 TITLE_MISS = 0.6  # anchor quality kept when the anchor shares no word with the target title
@@ -153,14 +157,16 @@ def build_link_suggestions(
             if not chosen:
                 continue
             searched += 1
+            for j in chosen:
+                if j not in profiles:
+                    profiles[j] = _profile(pages[j].doc, specificity, options.min_anchor_match)
+            interest = {stem for j in chosen for stem in profiles[j].weights}
             text = (source.doc.text or "")[: options.max_text_chars]
-            prepared = PreparedSource(text, language_kit(source.doc.lang))
+            prepared = PreparedSource(text, language_kit(source.doc.lang), interest)
             used_spans: list[tuple[int, int]] = []
             used_anchors = set(linked_anchors.get(i, ()))
             kept = 0
             for j in chosen:
-                if j not in profiles:
-                    profiles[j] = _profile(pages[j].doc, specificity)
                 placed = _placement(prepared, profiles[j], used_spans, used_anchors, options)
                 if placed is None:
                     continue
@@ -347,7 +353,9 @@ def _stem_specificity(pages: list[_Page]) -> dict[str, float]:
     return {stem: max(0.05, 1.0 - (count - 1) / (n - 1)) for stem, count in df.items()}
 
 
-def _profile(doc: CorpusDocument, specificity: dict[str, float]) -> _Profile:
+def _profile(doc: CorpusDocument, specificity: dict[str, float], floor: float) -> _Profile:
+    """The target's profile; the placer looks only for stems of keywords that could
+    give an anchor of quality ``floor`` or better (the others cannot pass)."""
     kit = language_kit(doc.lang)
     phrases, top = [], 0.0
     ranked = sorted(doc.keywords, key=lambda kw: kw.rank)
@@ -359,12 +367,15 @@ def _profile(doc: CorpusDocument, specificity: dict[str, float]) -> _Profile:
         top = max(top, base)
         spec = sum(specificity.get(s, 1.0) for s in stems) / len(stems)
         phrases.append((stems, base * spec))
+    top = top or 1.0
+    viable = {stem for stems, weight in phrases if weight / top >= floor for stem in stems}
     weights = {
         stem: w * specificity.get(stem, 1.0)
         for stem, w in keyword_weights(((kw.text, kw.score) for kw in ranked), kit).items()
+        if stem in viable
     }
     title = frozenset(t.stem for t in tokenize(doc.title or "", kit) if t.kind == "C")
-    return _Profile(phrases, top or 1.0, weights, title)
+    return _Profile(phrases, top, weights, title)
 
 
 def _anchor_quality(anchor: str, kit, profile: _Profile) -> float:
