@@ -471,7 +471,8 @@ def _context(placement: LinkPlacement, width: int = 110) -> str:
     passage, at = placement.passage, placement.anchor_start - placement.passage_start
     start = max(0, at - width)
     end = min(len(passage), at + len(placement.anchor) + width)
-    return ("…" if start else "") + passage[start:end] + ("…" if end < len(passage) else "")
+    snippet = " ".join(passage[start:end].split())  # for reading: line breaks collapsed
+    return ("…" if start else "") + snippet + ("…" if end < len(passage) else "")
 
 
 def _reason(shared: list[str], semantic: float | None, inbound: int) -> str:
@@ -619,14 +620,17 @@ def _graph_chart(rows: list[dict], top_n: int = 25) -> bytes:
     import networkx as nx
 
     chosen = rows[:top_n]
-    with charts.figure(8, 6) as (fig, ax):
+    with charts.figure(8, 5.5) as (fig, ax):
         if not chosen:
             charts.empty(ax, "no internal links to suggest")
             return charts.png(fig)
         graph = nx.DiGraph()
         for r in chosen:
             graph.add_edge(r["source_url"], r["target_url"], weight=r["score"])
-        layout = nx.spring_layout(graph, seed=7, k=1.2 / max(1, len(graph) ** 0.5))
+        if len(graph) <= 12:  # few pages: a circle keeps every edge readable
+            layout = nx.circular_layout(graph)
+        else:
+            layout = nx.spring_layout(graph, seed=7, k=1.5 / len(graph) ** 0.5)
         inbound = {r["target_url"]: r["target_inbound_links"] for r in rows}
         colours = [charts.RED if inbound.get(u) == 0 else charts.BLUE for u in graph.nodes]
         nx.draw_networkx_edges(
@@ -635,16 +639,27 @@ def _graph_chart(rows: list[dict], top_n: int = 25) -> bytes:
             ax=ax,
             edge_color=charts.GREY,
             arrows=True,
-            arrowsize=12,
+            arrowsize=14,
+            node_size=160,
+            connectionstyle="arc3,rad=0.12",
             width=[0.5 + 2 * graph[a][b]["weight"] for a, b in graph.edges],
         )
-        nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=120, node_color=colours)
+        nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=160, node_color=colours)
         labels = {
             u: charts.shorten(_path(u).rstrip("/").rsplit("/", 1)[-1] or "/", 28)
             for u in graph.nodes
         }
         nx.draw_networkx_labels(
-            graph, layout, labels, ax=ax, font_size=7, verticalalignment="bottom"
+            graph, layout, labels, ax=ax, font_size=8, verticalalignment="bottom"
+        )
+        ax.margins(0.18)
+        ax.text(
+            0,
+            0,
+            "arrow: page to edit → page to link; red: no in-content link to it yet",
+            transform=ax.transAxes,
+            fontsize=8,
+            color=charts.GREY,
         )
         ax.set_axis_off()
         return charts.png(fig)
