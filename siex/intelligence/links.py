@@ -410,10 +410,12 @@ def _placement(
         if quality < options.min_anchor_match:
             continue
         start, end = placement.anchor_start, placement.anchor_start + len(placement.anchor)
-        anchor = placement.anchor.casefold()
+        anchor = f" {placement.anchor.casefold()} "
         if any(start < b and a < end for a, b in used_spans):
             continue
-        if any(anchor in linked or linked in anchor for linked in used_anchors):
+        # Whole words: "drip irrigation" is taken by a link "drip irrigation kit", but
+        # "here" does not block "where".
+        if any(anchor in f" {linked} " or f" {linked} " in anchor for linked in used_anchors):
             continue
         key = quality + 0.25 * placement.relevance
         if key > best_key:
