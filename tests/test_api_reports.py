@@ -95,3 +95,86 @@ def test_unknown_kinds_days_and_charts_are_404(client, siex_home):
         client.get("/v1/reports", headers={"Authorization": "Bearer sk_live_nope"}).status_code
         == 401
     )
+
+
+def test_site_reports_are_served_with_exports_and_charts(client, siex_home):
+    """The on-page audit, its scores and the link suggestions through /v1/reports."""
+    from siex.intelligence.audit import build_onpage_audit, load_site
+    from siex.intelligence.links import build_link_suggestions
+    from siex.web.onpage import onpage_row, read_onpage
+
+    key = make_tenant(siex_home, "acme")
+    headers = {"Authorization": f"Bearer {key}"}
+    store = Warehouse(siex_home.warehouse_dir)
+    day = "2026-11-03"
+    pages = {
+        "/drip": (
+            "Drip irrigation basics for vegetable beds",
+            "Drip irrigation delivers water "
+            "to the roots through emitters. A drip irrigation kit saves water.",
+        ),
+        "/plan": (
+            "",
+            "Plan the beds first. Lay a drip irrigation line under the mulch so the "
+            "water reaches the roots of every plant.",
+        ),
+    }  # no title on /plan: an error in the audit
+    for path, (title, text) in pages.items():
+        url = f"https://acme.example{path}"
+        html = (
+            f"<html lang='en'><head><title>{title}</title></head>"
+            f"<body><h1>{title or 'Plan'}</h1><p>{text}</p></body></html>"
+        )
+        store_document(
+            store,
+            "acme",
+            day,
+            url,
+            ["drip irrigation", "emitters", "mulch"],
+            text=text,
+            title=title or "Planning the beds",
+            onpage=onpage_row(read_onpage(html, url)),
+        )
+    issues, scores = build_onpage_audit(load_site(store, "acme", day))
+    links = build_link_suggestions(load_corpus(store, "acme", day, with_text=True), {})
+    for report in (issues, scores, links):
+        publish(store, siex_home.reports_dir, "acme", day, report)
+    assert links.rows and issues.rows
+
+    listed = client.get("/v1/reports", headers=headers).json()
+    assert {r["kind"] for r in listed} == {"onpage_audit", "onpage_scores", "link_suggestions"}
+    audit = client.get("/v1/reports/onpage_audit", headers=headers).json()
+    assert audit["total"] == len(issues.rows) and audit["summary"]["pages"] == 2
+    assert ("https://acme.example/plan", "title_missing", "error") in {
+        (r["url"], r["code"], r["severity"]) for r in audit["items"]
+    }
+    assert audit["summary"]["sites"][0]["host"] == "acme.example"
+    page_scores = client.get("/v1/reports/onpage_scores", headers=headers).json()
+    assert {r["url"]: r["score"] for r in page_scores["items"]} == {
+        r["url"]: r["score"] for r in scores.rows
+    }
+    suggested = client.get("/v1/reports/link_suggestions", headers=headers).json()
+    first = suggested["items"][0]
+    assert (first["source_url"], first["target_url"]) == (
+        links.rows[0]["source_url"],
+        links.rows[0]["target_url"],
+    )
+    assert first["anchor"] == links.rows[0]["anchor"] and first["semantic_similarity"] is None
+
+    for kind, header in (
+        ("onpage_audit", "url,host,code,severity,"),
+        ("onpage_scores", "url,host,role,score,"),
+        ("link_suggestions", "source_url,source_title,target_url,"),
+    ):
+        csv = client.get(f"/v1/reports/{kind}/export", headers=headers)
+        assert csv.status_code == 200 and csv.text.splitlines()[0].startswith(header), kind
+        parquet = client.get(f"/v1/reports/{kind}/export?format=parquet", headers=headers)
+        rows = {"onpage_audit": issues, "onpage_scores": scores, "link_suggestions": links}[kind]
+        assert pq.read_table(io.BytesIO(parquet.content)).num_rows == len(rows.rows), kind
+    for kind, chart in (
+        ("onpage_audit", "onpage_audit-issues.png"),
+        ("onpage_scores", "onpage_scores-distribution.png"),
+        ("link_suggestions", "link_suggestions-targets.png"),
+    ):
+        response = client.get(f"/v1/reports/{kind}/charts/{chart}", headers=headers)
+        assert response.status_code == 200 and response.content.startswith(b"\x89PNG"), chart

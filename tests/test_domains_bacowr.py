@@ -71,3 +71,32 @@ def test_passages_keep_offsets_and_merge_fragments():
     assert found[0][1].startswith("Planning a vegetable garden")
     assert all(len(text.split()) >= 6 for _offset, text in found)
     assert passages("") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "keywords"),
+    [
+        ("en", SOURCE, [("drip irrigation", 1.0), ("raised beds", 0.8), ("compost", 0.7)]),
+        ("en", "The baby cries. Happy families and flies: the babies cried all night long.",
+         [("happiness", 1.0), ("fly", 0.9), ("baby", 0.8)]),
+        ("de", "Im Herbst werden die Gärten umgegraben. Der Gartenboden braucht Kompost und "
+               "Mulch, damit die Böden im Frühjahr locker sind.",
+         [("Garten", 1.0), ("Boden", 0.9), ("Kompost", 0.5)]),
+    ],
+)  # fmt: skip
+def test_a_prepared_source_places_links_to_many_targets_as_one_would(lang, text, keywords):
+    """PreparedSource places each target as a fresh one does; telling it the stems of
+    interest skips passages without them but never one with them (accents, y/i)."""
+    from siex.domains.bacowr import PreparedSource, keyword_weights
+    from siex.engine.languages import language_kit
+
+    kit = language_kit(lang)
+    targets = [keyword_weights(keywords[k : k + 1], kit) for k in range(len(keywords))]
+    shared = PreparedSource(text, kit)
+    focused = PreparedSource(text, kit, {s for w in targets for s in w})
+    for weights in targets:
+        expected = PreparedSource(text, kit).place(weights)
+        assert expected, weights
+        assert shared.place(weights) == expected == focused.place(weights)
+        for p in expected:
+            assert text[p.anchor_start : p.anchor_start + len(p.anchor)] == p.anchor

@@ -7,4 +7,7 @@ folder. The Dagster assets in ``siex_assets/intelligence`` and the API's
 ``/v1/reports`` routes are thin layers over these.
 
 - ``trends``: rising, falling and new keywords against the previous period.
+- ``audit``: on-page issues with severities, scores per page and site (``linkcheck``:
+  the bounded check of internal link targets it reads).
+- ``links``: internal-link suggestions with verbatim anchors.
 """

@@ -21,6 +21,17 @@ REPORT_SCHEMAS: dict[str, pa.Schema] = {
             ("vector", pa.list_(pa.float32())),
         ]
     ),
+    # Internal link targets checked over HTTP by the bounded link checker
+    # (siex.intelligence.linkcheck): the audit's source for targets never fetched.
+    "link_checks": pa.schema(
+        [
+            ("url", pa.string()),  # normalized
+            ("status", pa.int32()),  # HTTP status of the final answer; NULL when none came
+            ("final_url", pa.string()),  # after redirects
+            ("reason", pa.string()),  # "" when fine, else e.g. http_404, timeout, robots_disallowed
+            ("checked_at", _ts),
+        ]
+    ),
     "report_index": pa.schema(
         [
             ("kind", pa.string()),
@@ -48,6 +59,58 @@ REPORT_SCHEMAS: dict[str, pa.Schema] = {
             ("competitor_documents", pa.int32()),
             ("daily_documents", pa.string()),  # JSON array: documents per day of the period
             ("example_url", pa.string()),
+        ]
+    ),
+    # On-page audit: one row per issue found on an own page (siex.intelligence.audit).
+    "report_onpage_audit": pa.schema(
+        [
+            ("url", pa.string()),
+            ("host", pa.string()),
+            ("code", pa.string()),  # e.g. title_missing, broken_internal_link
+            ("severity", pa.string()),  # error, warning, notice
+            ("category", pa.string()),  # title, description, content, canonical, links, ...
+            ("issue", pa.string()),  # the code in words
+            ("evidence", pa.string()),  # what was found, with the values
+            ("target_url", pa.string()),  # the other URL involved ("" when none)
+            ("hint", pa.string()),  # how to fix it
+            ("page_score", pa.int32()),  # the page's 0-100 score
+        ]
+    ),
+    # On-page scores: one row per audited page, own and competitor (the benchmark).
+    "report_onpage_scores": pa.schema(
+        [
+            ("url", pa.string()),
+            ("host", pa.string()),
+            ("role", pa.string()),  # own or competitor
+            ("score", pa.int32()),  # 0-100: 100 minus the weights of its issue types
+            ("errors", pa.int32()),  # issue types found, by severity
+            ("warnings", pa.int32()),
+            ("notices", pa.int32()),
+            ("indexable", pa.bool_()),  # no noindex, canonical to itself or none
+            ("words", pa.int32()),  # main-text words (visible words when no document)
+            ("title", pa.string()),
+            ("worst_issue", pa.string()),  # code of its most severe issue ("" when none)
+        ]
+    ),
+    # Internal-link suggestions between own pages (siex.intelligence.links).
+    "report_link_suggestions": pa.schema(
+        [
+            ("source_url", pa.string()),  # the page to edit
+            ("source_title", pa.string()),
+            ("target_url", pa.string()),  # the page to link to
+            ("target_title", pa.string()),
+            ("anchor", pa.string()),  # verbatim text of the source to wrap in the link
+            ("anchor_offset", pa.int32()),  # character offset of the anchor in the main text
+            ("context", pa.string()),  # the sentence around the anchor
+            ("reason", pa.string()),  # shared keywords and similarity, in words
+            ("shared_keywords", pa.string()),  # JSON array
+            ("semantic_similarity", pa.float32()),  # cosine of the page vectors; NULL if none
+            ("keyword_overlap", pa.float32()),  # 0-1, weighted by keyword rarity
+            ("anchor_match", pa.float32()),  # 0-1, how much of the anchor names the target
+            ("score", pa.float32()),  # 0-1
+            ("rank", pa.int32()),  # 1 = the source page's best suggestion
+            ("target_inbound_links", pa.int32()),  # own pages linking to the target in content
+            ("linked_from_navigation", pa.bool_()),  # the pair is linked only by site navigation
         ]
     ),
 }

@@ -187,6 +187,14 @@ def source_roles(session: Session, tenant_id: str) -> dict[str, str]:
     return {source_id: role for source_id, role in rows}
 
 
+def sitemap_source_ids(session: Session, tenant_id: str) -> set[str]:
+    """Ids of the tenant's sitemap sources, inactive ones too (what a sitemap announced)."""
+    rows = session.scalars(
+        select(Source.id).where(Source.tenant_id == tenant_id, Source.kind == "sitemap")
+    )
+    return set(rows)
+
+
 def tenant_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
 
