@@ -6,9 +6,10 @@ from siex_assets.intelligence.schedules import (
     reports_after_ingest,
     seo_reports_job,
 )
+from siex_assets.intelligence.topics import TOPIC_ASSETS
 
 defs = Definitions(
-    assets=REPORT_ASSETS,
+    assets=[*REPORT_ASSETS, *TOPIC_ASSETS],
     jobs=[seo_reports_job],
     schedules=[daily_seo_reports_schedule],
     sensors=[reports_after_ingest],
