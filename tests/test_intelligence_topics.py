@@ -20,7 +20,13 @@ from siex.intelligence.content_gap import build_content_gap
 from siex.intelligence.corpus import keyword_key, load_corpus
 from siex.intelligence.embeddings import Embedder
 from siex.intelligence.publish import publish
-from siex.intelligence.topics import EXACT_LIMIT, agglomerate, corpus_vectors, load_topics
+from siex.intelligence.topics import (
+    EXACT_LIMIT,
+    PhraseCache,
+    agglomerate,
+    corpus_vectors,
+    load_topics,
+)
 from siex.platform.db import session_scope
 from siex.platform.service import add_source
 from siex.warehouse import Warehouse
@@ -164,6 +170,25 @@ def test_large_corpora_are_grouped_in_rounds_by_the_same_criterion():
     outlier = np.vstack([points, -points[:1]])  # the opposite of a page joins no topic
     assert agglomerate(outlier, 0.55)[-1] not in set(labels.tolist())
     assert (agglomerate(points, 0.55) == labels).all()  # deterministic
+
+
+def test_keyphrases_are_embedded_once_per_tenant_and_model(tmp_path, embedder):
+    store = Warehouse(tmp_path / "warehouse")
+    first = PhraseCache(store, embedder, TENANT, DAY, "topic_clusters")
+    vectors = first.phrases(["raised bed soil", "compost", "compost"])
+    assert vectors.shape == (3, 384) and first.save() == 2 and first.save() == 0
+    # The next day, another report: read back, not embedded.
+    later = PhraseCache(store, embedder, TENANT, "2026-05-11", "content_gap")
+    again = later.phrases(["compost", "raised bed soil"])
+    assert later.reused == 2 and later.save() == 0
+    assert np.array_equal(again[0], vectors[1]) and np.array_equal(again[1], vectors[0])
+    # A rerun of the first day adds to its part and keeps what it held.
+    rerun = PhraseCache(store, embedder, TENANT, DAY, "topic_clusters")
+    rerun.phrases(["mulch", "compost"])
+    assert rerun.save() == 1 and store.read("phrase_embeddings", TENANT, DAY).num_rows == 3
+    other = PhraseCache(store, embedder, "rival", DAY, "topic_clusters")  # tenants never share
+    other.phrases(["compost"])
+    assert other.reused == 0
 
 
 # -- content gap -------------------------------------------------------------------
@@ -417,11 +442,16 @@ def test_topic_assets_materialize_for_a_partition_and_share_the_clusters(siex_ho
                              resources=build_resources(siex_home), selection=assets[1:])  # fmt: skip
         assert result.success
         embedded = store.read("document_embeddings", TENANT, DAY).num_rows
-        # Content gap again: it reads the stored clusters and vectors, nothing re-embedded.
+        phrases = store.read("phrase_embeddings", TENANT, DAY).num_rows
+        # Content gap again: it reads the stored clusters, page and phrase vectors back;
+        # nothing goes through the model a second time.
         again = materialize(assets, partition_key=partition, instance=instance,
                             resources=build_resources(siex_home), selection=[content_gap])  # fmt: skip
         assert again.success
     assert embedded == 14 and store.read("document_embeddings", TENANT, DAY).num_rows == 14
+    assert phrases > 0 and store.read("phrase_embeddings", TENANT, DAY).num_rows == phrases
+    rerun = again.asset_materializations_for_node("content_gap")[0].metadata
+    assert rerun["phrases_embedded"].value == 0 and rerun["phrases_reused"].value > 0
 
     meta = {n: result.asset_materializations_for_node(n)[0].metadata for n in
             ("topic_clusters", "content_gap", "cannibalization")}  # fmt: skip

@@ -28,7 +28,6 @@ import numpy as np
 
 from siex.intelligence import charts
 from siex.intelligence.corpus import COMPETITOR, OWN, Corpus, CorpusDocument, keyword_labels
-from siex.intelligence.embeddings import Embedder
 from siex.intelligence.publish import Chart, Report
 from siex.intelligence.topics import (
     EMBEDDING,
@@ -36,6 +35,7 @@ from siex.intelligence.topics import (
     NONE,
     THRESHOLDS,
     DocumentSpaces,
+    PhraseModel,
     Space,
     Topics,
     agglomerate,
@@ -52,6 +52,7 @@ NAME_CANDIDATES = 5  # keyphrases compared with the topic's centre
 FREQUENT_SHARE = 0.3  # a name candidate is on at least this share of the topic's pages
 SHARE_BONUS = 0.05  # added to a candidate's closeness per share of the pages carrying it
 MAP_POINTS = 2000  # pages drawn on the cluster map at most
+MAP_BASIS = 50  # largest topics whose centres span the map
 
 
 @dataclass
@@ -88,7 +89,7 @@ class TopicClusters:
 def build_topic_clusters(
     corpus: Corpus,
     vectors: dict[str, np.ndarray],
-    embedder: Embedder | None = None,
+    embedder: PhraseModel | None = None,
     min_similarity: float | None = None,
     top_n: int = 15,
 ) -> TopicClusters:
@@ -168,7 +169,7 @@ def _candidates(group: _Group) -> list[dict]:
     return (frequent or group.keywords)[:NAME_CANDIDATES]
 
 
-def _name(groups: list[_Group], embedder: Embedder | None) -> None:
+def _name(groups: list[_Group], embedder: PhraseModel | None) -> None:
     """Each topic's central keyphrase, distinct across topics (larger topics choose first)."""
     wanted = [
         c["label"]
@@ -392,8 +393,8 @@ def _assignments_markdown(
 def _map_chart(groups: list[_Group]) -> bytes:
     """Pages projected to two dimensions, coloured by topic, the largest topics labelled.
 
-    The projection is PCA fitted on the centres of the multi-page topics (all topics when
-    there are fewer than three such): a linear projection of the page vectors whose two
+    The projection is PCA fitted on the centres of the 50 largest multi-page topics (all
+    topics when there are fewer than three such): a linear projection of the page vectors whose two
     axes are the directions along which topics differ most, so topics spread out while
     their pages stay together. t-SNE reads better but costs tens of seconds for a
     thousand pages on two cores; this costs milliseconds.
@@ -404,25 +405,30 @@ def _map_chart(groups: list[_Group]) -> bytes:
             charts.empty(ax, "no page vectors to map")
             return charts.png(fig)
         matrix = mapped[0].space.matrix
-        basis = [g.centre for g in mapped if len(g.documents) > 1]
+        basis = [g.centre for g in mapped if len(g.documents) > 1][:MAP_BASIS]
         if len(basis) < 3:
-            basis = [g.centre for g in mapped]
+            basis = [g.centre for g in mapped][:MAP_BASIS]
         points = _project(matrix, np.stack(basis))
         rng = np.random.default_rng(0)
         colours = {id(g): charts.PALETTE[i] for i, g in enumerate(mapped[: len(charts.PALETTE)])}
         total = sum(len(g.documents) for g in mapped)
-        for group in reversed(mapped):  # the largest topics drawn last, on top
+        layers: dict[tuple[bool, str], tuple[list[int], list[str]]] = {}
+        for group in mapped:
             rows = group.rows
-            if total > MAP_POINTS:
+            if total > MAP_POINTS:  # a sample, in proportion to each topic's size
                 keep = max(1, round(len(rows) * MAP_POINTS / total))
                 rows = rng.choice(rows, min(keep, len(rows)), replace=False)
-            roles = {d.doc_id: d.role for d in group.documents}
             colour = colours.get(id(group), charts.GREY)
-            for role, marker in ((OWN, "o"), (COMPETITOR, "^")):
-                chosen = [r for r in rows if roles[group.space.documents[r].doc_id] == role]
-                if chosen:
-                    ax.scatter(points[chosen, 0], points[chosen, 1], s=28, marker=marker,
-                               color=colour, alpha=0.8, edgecolors="white", linewidths=0.5)  # fmt: skip
+            for row in rows:
+                role = group.space.documents[row].role
+                layer = layers.setdefault((id(group) in colours, role), ([], []))
+                layer[0].append(int(row))
+                layer[1].append(colour)
+        # Grey topics first, the named ones on top; one scatter per layer.
+        for (_named, role), (rows, colour) in sorted(layers.items()):
+            ax.scatter(points[rows, 0], points[rows, 1], s=28, c=colour, alpha=0.8,
+                       marker="o" if role == OWN else "^", edgecolors="white",
+                       linewidths=0.5)  # fmt: skip
         for group in mapped[: len(charts.PALETTE)]:
             x, y = points[group.rows].mean(axis=0)
             ax.annotate(charts.shorten(group.name, 28), (x, y), fontsize=8, ha="center",

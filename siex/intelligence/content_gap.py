@@ -39,10 +39,10 @@ from siex.intelligence.corpus import (
     CorpusKeyword,
     keyword_labels,
 )
-from siex.intelligence.embeddings import Embedder
 from siex.intelligence.publish import Chart, Report
 from siex.intelligence.topics import (
     DocumentSpaces,
+    PhraseModel,
     Topics,
     breadth,
     host,
@@ -60,10 +60,13 @@ THIN = 0.65  # from here to COVERED: covered thinly
 LEXICAL_THIN = 0.5  # without the model: stem overlap (Jaccard) from which a cover is thin
 THIN_RATIO = 3  # competitors have ≥ 3× as many pages (and at least 3): the own cover is thin
 RELATED = 0.5  # the closest own keyword is named from this similarity on
-CHECKED_PER_GAP = 3  # candidates compared by meaning per keyword gap reported
+CHECKED_PER_GAP = 5  # at most this many candidates checked per keyword gap reported
+CHUNK = 256  # candidates checked (and their phrases embedded) at a time
 NEAREST_OWN = 2  # own pages nearest to each competitor page whose keywords are compared
+NEAR_RANKS = 5  # … their top five keywords
+NEIGHBOURS = 10  # own keywords sharing stems compared with a candidate
 EVIDENCE = 5  # competitor URLs listed per gap
-COMMON_STEM = 500  # stems on more own keywords than this are too common to find neighbours
+COMMON_STEM = 200  # stems on more own keywords than this are too common to find neighbours
 
 
 @dataclass
@@ -87,6 +90,11 @@ class _Candidate:
         return sorted({host(d.url) for d, _ in self.hits})
 
     @property
+    def bound(self) -> float:
+        """The opportunity before any check: the most it can be."""
+        return self.demand * breadth(len(self.domains))
+
+    @property
     def opportunity(self) -> float:
         openness = 1.0 - max(0.0, self.coverage) if self.status == "thin" else 1.0
         return self.demand * breadth(len(self.domains)) * openness
@@ -96,7 +104,7 @@ def build_content_gap(
     corpus: Corpus,
     vectors: dict[str, np.ndarray],
     topics: Topics | None,
-    embedder: Embedder | None = None,
+    embedder: PhraseModel | None = None,
     max_keyword_gaps: int = 300,
     top_n: int = 15,
 ) -> Report:
@@ -109,13 +117,9 @@ def build_content_gap(
     nearest = _nearest_own(spaces)
 
     topic_rows = _topic_gaps(corpus, spaces, topics)
-    candidates, compared = _keyword_candidates(corpus)
-    checked = _check(candidates, corpus, labels, nearest, embedder, max_keyword_gaps)
-    gaps = [c for c in candidates if c.status != "covered"]
-    gaps.sort(key=lambda c: (-c.opportunity, c.key))
+    gaps, compared, checked = _keyword_gaps(corpus, labels, nearest, embedder, max_keyword_gaps)
     keyword_rows = [
-        _keyword_row(i, c, labels, topics, nearest)
-        for i, c in enumerate(gaps[:max_keyword_gaps], start=1)
+        _keyword_row(i, c, labels, topics, nearest) for i, c in enumerate(gaps, start=1)
     ]
     rows = topic_rows + keyword_rows
     summary = {
@@ -128,7 +132,8 @@ def build_content_gap(
         "missing_keywords": sum(1 for r in keyword_rows if r["status"] == "missing"),
         "thin_keywords": sum(1 for r in keyword_rows if r["status"] == "thin"),
         "competitor_keywords": compared,
-        "checked_by_meaning": checked,
+        "keywords_checked": checked,
+        "checked_by_meaning": checked if embedder is not None else 0,
         "top_gap": rows[0]["gap"] if rows else None,
     }
     chart = Chart("top", "The biggest content gaps by opportunity", _top_chart(rows, top_n))
@@ -217,16 +222,32 @@ def _topic_gaps(corpus: Corpus, spaces: DocumentSpaces, topics: Topics) -> list[
 # -- keywords ----------------------------------------------------------------------
 
 
-def _keyword_candidates(corpus: Corpus) -> tuple[list[_Candidate], int]:
+def _keyword_gaps(
+    corpus: Corpus,
+    labels: dict[str, str],
+    nearest: dict[str, list[tuple[CorpusDocument, float]]],
+    embedder: PhraseModel | None,
+    limit: int,
+) -> tuple[list[_Candidate], int, int]:
+    """The ``limit`` best keyword gaps, how many competitor keywords were compared, and
+    how many candidates were checked against own keywords.
+
+    A candidate's opportunity can only fall when it is checked (a thin cover lowers its
+    openness; a cover removes it), so candidates are checked in order of their demand ×
+    breadth, the most it can reach, and checking stops once ``limit`` checked gaps beat
+    everything not yet checked: the ranking is exact without checking every competitor
+    keyword. At most ``CHECKED_PER_GAP × limit`` are checked.
+    """
     rival: dict[str, list] = defaultdict(list)
     own: dict[str, list] = defaultdict(list)
     for doc in corpus.documents:
         target = rival if doc.role == COMPETITOR else own
         for kw in unique_keywords(doc):
             target[kw.key].append((doc, kw))
+    own_stems = {key: stems(key) for key in own}
     by_stem: dict[str, set[str]] = defaultdict(set)
-    for key in own:
-        for stem in stems(key):
+    for key, parts in own_stems.items():
+        for stem in parts:
             by_stem[stem].add(key)
 
     candidates = []
@@ -243,32 +264,56 @@ def _keyword_candidates(corpus: Corpus) -> tuple[list[_Candidate], int]:
             candidate.status, candidate.basis = "thin", "exact"
             candidate.coverage = own_pages / (own_pages + len(hits))
             candidate.own_keyword, candidate.own_page = key, own_hits[0][0]
-            candidates.append(candidate)
-            continue
-        mine = stems(key)
-        postings = sorted((by_stem.get(s, set()) for s in mine), key=len)
-        if postings and postings[0] and any(mine <= stems(k) for k in postings[0]):
-            continue  # an own keyword says the same and more: "drip irrigation systems"
-        shared: Counter = Counter()
-        for posting in postings:
-            if len(posting) <= COMMON_STEM:
-                shared.update(posting)
-        best = max(
-            shared,
-            key=lambda k: (shared[k] / (len(mine) + len(stems(k)) - shared[k]), -len(k), k),
-            default=None,
-        )
-        if best is not None:
-            jaccard = shared[best] / (len(mine) + len(stems(best)) - shared[best])
-            candidate.coverage, candidate.own_keyword, candidate.basis = jaccard, best, "lexical"
-            candidate.status = "thin" if jaccard >= LEXICAL_THIN else "missing"
-            if jaccard >= LEXICAL_THIN:
-                candidate.own_page = min(own[best], key=lambda h: (h[1].rank, h[0].url))[0]
         else:
-            candidate.basis = "none"
-        candidate.neighbours = sorted(shared, key=lambda k: (-shared[k], len(stems(k)), k))[:10]
+            postings = [by_stem.get(stem, set()) for stem in stems(key)]
+            if postings and set.intersection(*postings):
+                continue  # an own keyword says the same and more: "drip irrigation systems"
         candidates.append(candidate)
-    return candidates, len(rival)
+    candidates.sort(key=lambda c: (-c.bound, c.key))
+
+    own_pages_of: dict[str, list[CorpusDocument]] = defaultdict(list)
+    for key, found in own.items():
+        own_pages_of[key] = sorted({d.doc_id: d for d, _ in found}.values(), key=lambda d: d.url)
+    phrases: dict[str, np.ndarray] = {}
+    gaps: list[_Candidate] = []
+    checked, budget = 0, CHECKED_PER_GAP * limit
+    while checked < min(len(candidates), budget):
+        if len(gaps) >= limit and gaps[limit - 1].opportunity >= candidates[checked].bound:
+            break  # nothing left unchecked can enter the top ``limit``
+        chunk = candidates[checked : checked + CHUNK]
+        checked += len(chunk)
+        for c in chunk:
+            if c.basis != "exact":
+                _lexical(c, by_stem, own_stems, own)
+        if embedder is not None:
+            _semantic(chunk, labels, nearest, embedder, own_pages_of, phrases)
+        gaps += [c for c in chunk if c.status != "covered"]
+        gaps.sort(key=lambda c: (-c.opportunity, c.key))
+    return gaps[:limit], len(rival), checked
+
+
+def _lexical(c: _Candidate, by_stem: dict, own_stems: dict, own: dict) -> None:
+    """The own keyword sharing most of the candidate's stems (Jaccard), and the own
+    keywords sharing any stem not too common to mean anything."""
+    mine = stems(c.key)
+    shared: Counter = Counter()
+    for stem in mine:
+        posting = by_stem.get(stem, ())
+        if len(posting) <= COMMON_STEM:
+            shared.update(posting)
+
+    def jaccard(k: str) -> float:
+        return shared[k] / (len(mine) + len(own_stems[k]) - shared[k])
+
+    c.neighbours = sorted(shared, key=lambda k: (-jaccard(k), len(k), k))[:NEIGHBOURS]
+    if not c.neighbours:
+        c.basis = "none"
+        return
+    best = c.neighbours[0]
+    c.coverage, c.own_keyword, c.basis = jaccard(best), best, "lexical"
+    c.status = "thin" if c.coverage >= LEXICAL_THIN else "missing"
+    if c.status == "thin":
+        c.own_page = min(own[best], key=lambda h: (h[1].rank, h[0].url))[0]
 
 
 def _nearest_own(spaces: DocumentSpaces) -> dict[str, list[tuple[CorpusDocument, float]]]:
@@ -288,52 +333,49 @@ def _nearest_own(spaces: DocumentSpaces) -> dict[str, list[tuple[CorpusDocument,
     return nearest
 
 
-def _check(
-    candidates: list[_Candidate],
-    corpus: Corpus,
+def _semantic(
+    chunk: list[_Candidate],
     labels: dict[str, str],
     nearest: dict[str, list[tuple[CorpusDocument, float]]],
-    embedder: Embedder | None,
-    max_keyword_gaps: int,
-) -> int:
-    """Compare the most promising candidates with own keywords by meaning (in place);
-    returns how many were compared."""
-    if embedder is None:
-        return 0
-    own_pages: dict[str, list[CorpusDocument]] = defaultdict(list)
-    for doc in corpus.own:
-        if embedder.supports(doc.lang):
-            for kw in unique_keywords(doc):
-                own_pages[kw.key].append(doc)
-    pending = [c for c in candidates if c.basis != "exact" and embedder.supports(c.hits[0][0].lang)]
-    pending.sort(key=lambda c: (-c.opportunity, c.key))
-    pending = pending[: max_keyword_gaps * CHECKED_PER_GAP]
+    embedder: PhraseModel,
+    own_pages_of: dict[str, list[CorpusDocument]],
+    phrases: dict[str, np.ndarray],
+) -> None:
+    """Compare candidates with own keywords by meaning (phrase vectors, in place): the own
+    keywords sharing a stem with it and the top keywords of the own pages closest to the
+    competitor pages carrying it (synonyms share no stem: "rain barrel", "water butt")."""
+    readable = {
+        key for key, pages in own_pages_of.items() if any(embedder.supports(d.lang) for d in pages)
+    }
     targets: dict[str, list[str]] = {}
-    for c in pending:
-        keys = {k for k in c.neighbours if k in own_pages}
-        for doc, _ in c.hits[:3]:
+    for c in chunk:
+        if c.basis == "exact" or not embedder.supports(c.hits[0][0].lang):
+            continue
+        keys = {k for k in c.neighbours if k in readable}
+        for doc, _ in c.hits[:2]:
             for page, _sim in nearest.get(doc.doc_id, []):
-                keys.update(kw.key for kw in unique_keywords(page) if kw.key in own_pages)
+                keys.update(
+                    kw.key for kw in page.keywords if kw.rank <= NEAR_RANKS and kw.key in readable
+                )
         targets[c.key] = sorted(keys)
-    phrases = phrase_vectors(
-        embedder,
-        [labels.get(c.key, c.key) for c in pending]
-        + [labels.get(k, k) for keys in targets.values() for k in keys],
-    )
-    for c in pending:
-        keys = targets[c.key]
+    wanted = [labels.get(k, k) for k in targets] + [
+        labels.get(k, k) for keys in targets.values() for k in keys
+    ]
+    phrases.update(phrase_vectors(embedder, [w for w in wanted if w not in phrases]))
+    for c in chunk:
+        keys = targets.get(c.key)
         if not keys:
             continue
         query = phrases[labels.get(c.key, c.key)]
-        sims = np.array([float(query @ phrases[labels.get(k, k)]) for k in keys])
+        matrix = np.stack([phrases[labels.get(k, k)] for k in keys])
+        sims = matrix @ query
         best = int(np.argmax(sims))
         similarity, key = float(sims[best]), keys[best]
         c.basis, c.coverage, c.own_keyword = "semantic", similarity, key
-        c.own_page = min(own_pages[key], key=lambda d: d.url) if similarity >= THIN else None
+        c.own_page = own_pages_of[key][0] if similarity >= THIN else None
         c.status = (
             "covered" if similarity >= COVERED else "thin" if similarity >= THIN else "missing"
         )
-    return len(pending)
 
 
 def _keyword_row(
@@ -457,8 +499,12 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int) -> st
         "(or pages, for a topic), 1 + ln(competitor sites), and 1 for a missing gap or "
         "1 − how close the own sites come for a thin one.",
         f"- {summary['competitor_keywords']} competitor keywords were compared with yours; "
-        f"{summary['checked_by_meaning']} of the most promising by meaning (phrase "
-        "embeddings), so near-synonyms of your own keywords are not listed as gaps.",
+        + (
+            f"the {summary['keywords_checked']} with the highest demand also by meaning "
+            "(phrase embeddings), so near-synonyms of your own keywords are not listed."
+            if summary["checked_by_meaning"]
+            else "by their stems only (no embedding model for their language)."
+        ),
         "",
     ]
     return "\n".join(lines)

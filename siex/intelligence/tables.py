@@ -21,6 +21,15 @@ REPORT_SCHEMAS: dict[str, pa.Schema] = {
             ("vector", pa.list_(pa.float32())),
         ]
     ),
+    # Keyphrase embeddings of the topic reports, kept like page vectors: a phrase is
+    # embedded once per model (siex.intelligence.topics.PhraseCache).
+    "phrase_embeddings": pa.schema(
+        [
+            ("phrase", pa.string()),
+            ("model", pa.string()),
+            ("vector", pa.list_(pa.float32())),
+        ]
+    ),
     "report_index": pa.schema(
         [
             ("kind", pa.string()),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -121,12 +122,98 @@ def corpus_vectors(
     )  # fmt: skip
 
 
-def phrase_vectors(embedder: Embedder | None, phrases: Iterable[str]) -> dict[str, np.ndarray]:
+class PhraseModel(Protocol):
+    """What the builders need of a model: an ``Embedder`` or a ``PhraseCache`` over one."""
+
+    def supports(self, lang: str) -> bool: ...
+
+    def phrases(self, phrases: Sequence[str]) -> np.ndarray: ...
+
+
+def phrase_vectors(embedder: PhraseModel | None, phrases: Iterable[str]) -> dict[str, np.ndarray]:
     """Normalized vectors of distinct phrases, in one batched pass ({} without a model)."""
     unique = sorted(set(phrases))
     if embedder is None or not unique:
         return {}
     return dict(zip(unique, embedder.phrases(unique), strict=True))
+
+
+class PhraseCache:
+    """An embedder whose phrase vectors are kept in the warehouse (``phrase_embeddings``):
+    a phrase goes through the model once per model and tenant, so tomorrow's reports
+    embed only the phrases that are new. Pass it to the builders where they take an
+    ``Embedder``; ``save()`` writes what was embedded to ``day``'s partition (part
+    ``part``, merged with what that part held, so a rerun loses nothing)."""
+
+    def __init__(
+        self, warehouse: Warehouse, embedder: Embedder, tenant: str, day: str, part: str
+    ) -> None:
+        self.warehouse, self.embedder = warehouse, embedder
+        self.tenant, self.day, self.part = tenant, day, part
+        self.fresh: dict[str, np.ndarray] = {}
+        self.reused = 0
+
+    def supports(self, lang: str) -> bool:
+        return self.embedder.supports(lang)
+
+    @property
+    def model(self) -> str:
+        from siex.intelligence.vectors import model_name
+
+        return model_name(self.embedder)
+
+    def phrases(self, phrases: Sequence[str]) -> np.ndarray:
+        found = {p: self.fresh[p] for p in phrases if p in self.fresh}
+        missing = sorted({p for p in phrases if p not in found})
+        if missing:
+            stored = self._stored(missing)
+            self.reused += len(stored)
+            found.update(stored)
+            new = [p for p in missing if p not in stored]
+            if new:
+                for phrase, vector in zip(new, self.embedder.phrases(new), strict=True):
+                    self.fresh[phrase] = found[phrase] = vector
+        if not phrases:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[p] for p in phrases])
+
+    def _stored(self, phrases: list[str]) -> dict[str, np.ndarray]:
+        con = self.warehouse.connect(self.tenant)
+        try:
+            con.execute("CREATE TEMP TABLE wanted AS SELECT unnest(?) AS phrase", [phrases])
+            rows = con.execute(
+                """SELECT e.phrase, any_value(e.vector) FROM phrase_embeddings e
+                   JOIN wanted USING (phrase) WHERE e.model = ? GROUP BY e.phrase""",
+                [self.model],
+            ).fetchall()
+        finally:
+            con.close()
+        return {phrase: np.asarray(vector, dtype=np.float32) for phrase, vector in rows}
+
+    def save(self) -> int:
+        """Write the phrases embedded since the last save; returns how many."""
+        if not self.fresh:
+            return 0
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from siex.warehouse import SCHEMAS
+
+        schema = SCHEMAS["phrase_embeddings"]
+        path = self.warehouse.partition_dir("phrase_embeddings", self.tenant, self.day)
+        kept = path / f"{self.part}.parquet"
+        rows = pq.read_table(kept, schema=schema).to_pylist() if kept.is_file() else []
+        known = {r["phrase"] for r in rows}
+        rows += [
+            {"phrase": p, "model": self.model, "vector": v.astype(np.float32).tolist()}
+            for p, v in self.fresh.items() if p not in known
+        ]  # fmt: skip
+        self.warehouse.write(
+            "phrase_embeddings", self.tenant, self.day, pa.Table.from_pylist(rows, schema=schema),
+            part=self.part,
+        )  # fmt: skip
+        saved, self.fresh = len(self.fresh), {}
+        return saved
 
 
 # -- spaces ------------------------------------------------------------------------

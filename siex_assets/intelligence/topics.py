@@ -10,7 +10,13 @@ from siex.intelligence.clusters import build_topic_clusters
 from siex.intelligence.content_gap import build_content_gap
 from siex.intelligence.corpus import Corpus
 from siex.intelligence.publish import publish
-from siex.intelligence.topics import THRESHOLDS, Topics, corpus_vectors, load_topics
+from siex.intelligence.topics import (
+    THRESHOLDS,
+    PhraseCache,
+    Topics,
+    corpus_vectors,
+    load_topics,
+)
 from siex_assets.intelligence.assets import GROUP
 from siex_assets.intelligence.publishing import corpus_for, materialize
 from siex_assets.keywords.assets import keywords
@@ -31,6 +37,20 @@ def _vectors(context: AssetExecutionContext, warehouse, embedder, corpus: Corpus
         "(languages the model does not read) are placed by their keywords"
     )
     return vectors
+
+
+def _phrases(context: AssetExecutionContext, warehouse, embedder) -> PhraseCache:
+    """The model for keyphrases, each phrase embedded once per tenant (phrase_embeddings)."""
+    tenant, day = tenant_and_day(context)
+    return PhraseCache(
+        warehouse.get(), embedder.get(), tenant, day, part=context.asset_key.path[-1]
+    )
+
+
+def _saved(context: AssetExecutionContext, phrases: PhraseCache) -> dict:
+    embedded = phrases.save()
+    context.log.info(f"keyphrases: {embedded} embedded, {phrases.reused} read back")
+    return {"phrases_embedded": embedded, "phrases_reused": phrases.reused}
 
 
 def _topics(context: AssetExecutionContext, warehouse: WarehouseResource) -> Topics:
@@ -70,13 +90,15 @@ def topic_clusters(
 ) -> MaterializeResult:
     corpus = corpus_for(context, warehouse, platform, with_onpage=False)
     vectors = _vectors(context, warehouse, embedder, corpus)
-    built = build_topic_clusters(corpus, vectors, embedder.get(), config.min_similarity)
+    phrases = _phrases(context, warehouse, embedder)
+    built = build_topic_clusters(corpus, vectors, phrases, config.min_similarity)
     tenant, day = tenant_and_day(context)
     assignments = publish(warehouse.get(), warehouse.reports_path, tenant, day, built.assignments)
     result = materialize(context, warehouse, built.report)
     return MaterializeResult(
         metadata={
             **result.metadata,
+            **_saved(context, phrases),
             "assignments": assignments.rows,
             "assignments_path": MetadataValue.path(str(assignments.json_path)),
         }
@@ -107,10 +129,12 @@ def content_gap(
     topics = _topics(context, warehouse)
     corpus = corpus_for(context, warehouse, platform, with_onpage=False)
     vectors = _vectors(context, warehouse, embedder, corpus)
+    phrases = _phrases(context, warehouse, embedder)
     report = build_content_gap(
-        corpus, vectors, topics, embedder.get(), max_keyword_gaps=config.max_keyword_gaps
+        corpus, vectors, topics, phrases, max_keyword_gaps=config.max_keyword_gaps
     )
-    return materialize(context, warehouse, report)
+    result = materialize(context, warehouse, report)
+    return MaterializeResult(metadata={**result.metadata, **_saved(context, phrases)})
 
 
 @asset(
