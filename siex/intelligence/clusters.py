@@ -449,13 +449,15 @@ def _project(matrix: np.ndarray, basis: np.ndarray) -> np.ndarray:
     fit = basis if len(basis) >= 3 else matrix
     if len(fit) < 2:
         return np.zeros((len(matrix), 2))
-    centre = fit.mean(axis=0)
-    _, _, components = np.linalg.svd(fit - centre, full_matrices=False)
-    axes = components[:2]
-    points = (matrix - centre) @ axes.T
-    if points.shape[1] < 2:
-        points = np.hstack([points, np.zeros((len(points), 2 - points.shape[1]))])
-    return points
+    centre = fit.mean(axis=0, dtype=np.float64)
+    centred = fit - centre
+    # Principal axes from the small Gram matrix (topics × topics), not an SVD of the rows.
+    values, vectors = np.linalg.eigh(centred @ centred.T)
+    axes = np.zeros((2, fit.shape[1]))
+    for i, k in enumerate(np.argsort(values)[::-1][:2]):
+        if values[k] > 1e-9:
+            axes[i] = centred.T @ vectors[:, k] / np.sqrt(values[k])
+    return (matrix - centre) @ axes.T
 
 
 def _sizes_chart(groups: list[_Group], top_n: int) -> bytes:

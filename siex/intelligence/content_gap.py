@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -81,15 +82,15 @@ class _Candidate:
     basis: str = ""  # how the coverage was found: exact, lexical, semantic, none
     neighbours: list[str] = field(default_factory=list)  # own keys sharing stems with it
 
-    @property
+    @cached_property
     def demand(self) -> float:
         return sum(kw.score for _, kw in self.hits)
 
-    @property
+    @cached_property
     def domains(self) -> list[str]:
         return sorted({host(d.url) for d, _ in self.hits})
 
-    @property
+    @cached_property
     def bound(self) -> float:
         """The opportunity before any check: the most it can be."""
         return self.demand * breadth(len(self.domains))
@@ -150,6 +151,27 @@ def _topic_gaps(corpus: Corpus, spaces: DocumentSpaces, topics: Topics) -> list[
         cluster = topics.assignment.get(doc.doc_id)
         if cluster is not None and cluster in topics.topics:
             members[cluster].append(doc)
+    # The best own page of every topic at once: for each space, one product of its own
+    # pages with the means of the topics' competitor pages (a page's dot product with a
+    # mean of unit vectors is its average similarity to those pages).
+    means: dict[int, np.ndarray] = {}
+    space_of: dict[int, object] = {}
+    for cluster, docs in members.items():
+        rivals = [d for d in docs if d.role == COMPETITOR]
+        space = spaces.space_of(rivals[0].doc_id) if rivals else None
+        if space is not None:
+            means[cluster] = space.matrix[[space.row[d.doc_id] for d in rivals]].mean(axis=0)
+            space_of[cluster] = space
+    closest_of: dict[int, tuple[CorpusDocument, float]] = {}
+    for space in spaces.spaces:
+        own_rows = [i for i, d in enumerate(space.documents) if d.role == OWN]
+        clusters = [c for c in means if space_of[c] is space]
+        if not own_rows or not clusters:
+            continue
+        scores = space.matrix[own_rows] @ np.stack([means[c] for c in clusters]).T
+        best = scores.argmax(axis=0)
+        for j, cluster in enumerate(clusters):
+            closest_of[cluster] = (space.documents[own_rows[best[j]]], float(scores[best[j], j]))
     found = []
     for cluster, docs in members.items():
         rivals = [d for d in docs if d.role == COMPETITOR]
@@ -157,18 +179,8 @@ def _topic_gaps(corpus: Corpus, spaces: DocumentSpaces, topics: Topics) -> list[
         if not rivals:
             continue
         space = spaces.space_of(rivals[0].doc_id)
-        closest, similarity = None, 0.0
-        mean = None
-        if space is not None:
-            rows = [space.row[d.doc_id] for d in rivals if d.doc_id in space.row]
-            mean = space.matrix[rows].mean(axis=0)
-            own_rows = [space.row[d.doc_id] for d in corpus.own if d.doc_id in space.row]
-            if own_rows:
-                # A page's dot product with the mean of unit vectors is its average
-                # similarity to the topic's competitor pages.
-                scores = space.matrix[own_rows] @ mean
-                best = int(np.argmax(scores))
-                closest, similarity = space.documents[own_rows[best]], float(scores[best])
+        mean = means.get(cluster)
+        closest, similarity = closest_of.get(cluster, (None, 0.0))
         if own:
             if not (len(rivals) >= THIN_RATIO * len(own) and len(rivals) >= THIN_RATIO):
                 continue
@@ -271,9 +283,7 @@ def _keyword_gaps(
         candidates.append(candidate)
     candidates.sort(key=lambda c: (-c.bound, c.key))
 
-    own_pages_of: dict[str, list[CorpusDocument]] = defaultdict(list)
-    for key, found in own.items():
-        own_pages_of[key] = sorted({d.doc_id: d for d, _ in found}.values(), key=lambda d: d.url)
+    own_pages_of = _OwnPages(own)
     phrases: dict[str, np.ndarray] = {}
     gaps: list[_Candidate] = []
     checked, budget = 0, CHECKED_PER_GAP * limit
@@ -290,6 +300,30 @@ def _keyword_gaps(
         gaps += [c for c in chunk if c.status != "covered"]
         gaps.sort(key=lambda c: (-c.opportunity, c.key))
     return gaps[:limit], len(rival), checked
+
+
+class _OwnPages:
+    """Own pages by keyword key, sorted on first use."""
+
+    def __init__(self, own: dict[str, list]) -> None:
+        self.own, self.sorted_ = own, {}
+        self._readable: set[str] | None = None
+
+    def __getitem__(self, key: str) -> list[CorpusDocument]:
+        if key not in self.sorted_:
+            pages = {d.doc_id: d for d, _ in self.own.get(key, ())}
+            self.sorted_[key] = sorted(pages.values(), key=lambda d: d.url)
+        return self.sorted_[key]
+
+    def readable(self, embedder: PhraseModel) -> set[str]:
+        """Keys on at least one own page of a language the model reads."""
+        if self._readable is None:
+            self._readable = {
+                key
+                for key, hits in self.own.items()
+                if any(embedder.supports(d.lang) for d, _ in hits)
+            }
+        return self._readable
 
 
 def _lexical(c: _Candidate, by_stem: dict, own_stems: dict, own: dict) -> None:
@@ -338,15 +372,13 @@ def _semantic(
     labels: dict[str, str],
     nearest: dict[str, list[tuple[CorpusDocument, float]]],
     embedder: PhraseModel,
-    own_pages_of: dict[str, list[CorpusDocument]],
+    own_pages_of: _OwnPages,
     phrases: dict[str, np.ndarray],
 ) -> None:
     """Compare candidates with own keywords by meaning (phrase vectors, in place): the own
     keywords sharing a stem with it and the top keywords of the own pages closest to the
     competitor pages carrying it (synonyms share no stem: "rain barrel", "water butt")."""
-    readable = {
-        key for key, pages in own_pages_of.items() if any(embedder.supports(d.lang) for d in pages)
-    }
+    readable = own_pages_of.readable(embedder)
     targets: dict[str, list[str]] = {}
     for c in chunk:
         if c.basis == "exact" or not embedder.supports(c.hits[0][0].lang):

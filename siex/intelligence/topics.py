@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -55,6 +56,7 @@ THRESHOLDS = {
 }
 
 
+@lru_cache(maxsize=100_000)
 def host(url: str) -> str:
     """The site of a URL, without ``www.``: competitors are counted by site."""
     name = (urlsplit(url).hostname or "").lower()
