@@ -412,6 +412,36 @@ def test_every_report_is_defined_for_bad_and_edge_input(case, tmp_path, embedder
         assert [r["keyword"] for r in rivalry.rows] == ["hochbeet"]
 
 
+def test_the_sql_of_docs_reports_md_runs_on_the_published_tables(tmp_path, embedder):
+    import re
+    from pathlib import Path
+
+    store = Warehouse(tmp_path / "warehouse")
+    store_topic_corpus(store, "demo")
+    corpus = load_corpus(store, "demo", DAY, roles=ROLES)
+    vectors = corpus_vectors(store, embedder, "demo", DAY, corpus.documents)
+    clusters = build_topic_clusters(corpus, vectors, embedder)
+    for report in (
+        clusters.report,
+        clusters.assignments,
+        build_content_gap(corpus, vectors, clusters.topics, embedder),
+        build_cannibalization(corpus, vectors, clusters.topics),
+    ):
+        publish(store, tmp_path / "reports", "demo", DAY, report)
+    text = (Path(__file__).parent.parent / "docs" / "reports.md").read_text()
+    queries = [
+        q for q in re.findall(r"```sql\n(.*?)```", text, re.S)
+        if re.search(r"report_(topic_|content_gap|cannibalization)", q)
+    ]  # fmt: skip
+    assert len(queries) == 4
+    con = store.connect("demo")
+    try:
+        for query in queries:
+            assert con.execute(query).fetchall(), query
+    finally:
+        con.close()
+
+
 # -- Dagster -----------------------------------------------------------------------
 
 
