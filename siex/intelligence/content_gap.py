@@ -12,7 +12,9 @@ the gap and those of the own pages closest to the competitor pages carrying it, 
 check stays cheap for any corpus size.
 
     opportunity = demand × breadth × openness
-      demand    keyword: sum of its scores on competitor pages (a page's top keyword ≈ 1)
+      demand    keyword: sum over the competitor pages carrying it of score / √rank (a
+                page's top keyword ≈ 1, its #4 half its score: what a page is about
+                counts, an incidental word such as "yard" at #8 little)
                 topic: number of competitor pages in it
       breadth   1 + ln(competitor sites): several rivals on it weigh more than one
       openness  1 for a missing gap; for a thin one 1 − how close the own sites come:
@@ -25,6 +27,7 @@ check stays cheap for any corpus size.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -84,7 +87,7 @@ class _Candidate:
 
     @cached_property
     def demand(self) -> float:
-        return sum(kw.score for _, kw in self.hits)
+        return sum(kw.score / math.sqrt(max(kw.rank, 1)) for _, kw in self.hits)
 
     @cached_property
     def domains(self) -> list[str]:
@@ -527,8 +530,8 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int) -> st
         "",
         "- **missing**: no own page covers it; **thin**: the own sites have only a related "
         "keyword or page, or far fewer pages than the competitors.",
-        "- **opportunity** = demand × breadth × openness: the competitors' keyword scores "
-        "(or pages, for a topic), 1 + ln(competitor sites), and 1 for a missing gap or "
+        "- **opportunity** = demand × breadth × openness: the keyword's weight on competitor "
+        "pages (score / √rank; pages, for a topic), 1 + ln(competitor sites), and 1 for a missing gap or "
         "1 − how close the own sites come for a thin one.",
         f"- {summary['competitor_keywords']} competitor keywords were compared with yours; "
         + (
