@@ -172,6 +172,26 @@ def test_large_corpora_are_grouped_in_rounds_by_the_same_criterion():
     assert (agglomerate(points, 0.55) == labels).all()  # deterministic
 
 
+def test_page_vectors_of_a_corpus_loaded_without_text_are_of_title_and_text(tmp_path, embedder):
+    from siex.intelligence.vectors import document_vectors
+
+    with_text, without = Warehouse(tmp_path / "a"), Warehouse(tmp_path / "b")
+    for store in (with_text, without):
+        store_topic_corpus(store, TENANT, pages=PAGES[:4])
+    full = load_corpus(with_text, TENANT, DAY, with_text=True)
+    reference = document_vectors(with_text, embedder, TENANT, DAY, full.documents)
+    lean = load_corpus(without, TENANT, DAY)  # what the assets load: no texts
+    assert all(d.text is None for d in lean.documents)
+    vectors = corpus_vectors(without, embedder, TENANT, DAY, lean.documents)
+    assert set(vectors) == set(reference)
+    assert all(float(vectors[k] @ reference[k]) > 0.97 for k in vectors)
+    # A title alone would be another vector: the text was read for the new versions.
+    titles = embedder.documents([f"{d.title}.\n" for d in lean.documents])
+    assert any(
+        float(t @ vectors[d.doc_id]) < 0.9 for t, d in zip(titles, lean.documents, strict=True)
+    )
+
+
 def test_keyphrases_are_embedded_once_per_tenant_and_model(tmp_path, embedder):
     store = Warehouse(tmp_path / "warehouse")
     first = PhraseCache(store, embedder, TENANT, DAY, "topic_clusters")
