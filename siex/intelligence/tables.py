@@ -113,4 +113,94 @@ REPORT_SCHEMAS: dict[str, pa.Schema] = {
             ("linked_from_navigation", pa.bool_()),  # the pair is linked only by site navigation
         ]
     ),
+    # Keyphrase embeddings of the topic reports, kept like page vectors: a phrase is
+    # embedded once per model (siex.intelligence.topics.PhraseCache).
+    "phrase_embeddings": pa.schema(
+        [
+            ("phrase", pa.string()),
+            ("model", pa.string()),
+            ("vector", pa.list_(pa.float32())),
+        ]
+    ),
+    # Topic clusters: one row per topic (siex.intelligence.clusters).
+    "report_topic_clusters": pa.schema(
+        [
+            ("cluster_id", pa.int32()),  # 1 = the largest topic of the day
+            ("name", pa.string()),  # the central keyphrase
+            ("key", pa.string()),  # its stem key ("" when the topic has no keywords)
+            ("method", pa.string()),  # embedding, or keywords (languages the model lacks)
+            ("documents", pa.int32()),
+            ("own_documents", pa.int32()),
+            ("competitor_documents", pa.int32()),
+            ("competitor_domains", pa.int32()),
+            ("keyword_count", pa.int32()),  # distinct keywords of its pages
+            ("cohesion", pa.float32()),  # mean similarity of its pages; NULL: one page
+            ("keywords", pa.string()),  # JSON array: {keyword, documents, own, competitor}
+            ("own_urls", pa.string()),  # JSON array: the most central own pages (up to 5)
+            ("competitor_urls", pa.string()),  # JSON array: the most central competitor pages
+        ]
+    ),
+    # Topic of every document of the corpus: what content gap, cannibalization and analysts join.
+    "report_topic_assignments": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("url", pa.string()),
+            ("title", pa.string()),
+            ("role", pa.string()),  # own, competitor
+            ("lang", pa.string()),
+            ("cluster_id", pa.int32()),  # NULL: nothing to place the page by
+            ("topic", pa.string()),
+            ("method", pa.string()),  # embedding, keywords, none
+            ("centrality", pa.float32()),  # similarity to the topic's centre
+            ("primary_keyword", pa.string()),  # the page's rank-1 keyword
+        ]
+    ),
+    # Content gap: topics and keywords competitors cover and the own sites do not
+    # (siex.intelligence.content_gap).
+    "report_content_gap": pa.schema(
+        [
+            ("rank", pa.int32()),  # within kind, 1 = the best opportunity
+            ("kind", pa.string()),  # topic, keyword
+            ("gap", pa.string()),  # the topic's name or the keyword
+            ("key", pa.string()),
+            ("status", pa.string()),  # missing, thin
+            ("opportunity", pa.float32()),  # demand × breadth × openness
+            ("competitor_documents", pa.int32()),
+            ("competitor_domains", pa.int32()),
+            ("competitor_score", pa.float32()),  # demand: see docs/reports.md
+            ("own_documents", pa.int32()),
+            ("own_similarity", pa.float32()),  # how close the own sites come, 0–1
+            ("closest_own_keyword", pa.string()),
+            ("closest_own_url", pa.string()),
+            ("closest_own_title", pa.string()),
+            ("topic_id", pa.int32()),
+            ("topic", pa.string()),
+            ("evidence_urls", pa.string()),  # JSON array: competitor pages, strongest first
+            ("reason", pa.string()),
+        ]
+    ),
+    # Cannibalization: own pages competing for one keyword or topic
+    # (siex.intelligence.cannibalization).
+    "report_cannibalization": pa.schema(
+        [
+            ("rank", pa.int32()),
+            ("kind", pa.string()),  # duplicate, topic, keyword
+            ("keyword", pa.string()),  # the keyword they compete for
+            ("key", pa.string()),
+            ("severity", pa.float32()),  # 0–100
+            ("level", pa.string()),  # high, medium, low
+            ("recommendation", pa.string()),  # canonicalize, merge, differentiate
+            ("pages", pa.int32()),
+            ("primary_url", pa.string()),  # the page to keep for the keyword
+            ("urls", pa.string()),  # JSON array, primary first
+            ("titles", pa.string()),  # JSON array, same order
+            ("ranks", pa.string()),  # JSON array: the keyword's rank on each page
+            ("similarity", pa.float32()),  # mean similarity of the pages; NULL: not comparable
+            ("shared_keywords", pa.string()),  # JSON array
+            ("topic_id", pa.int32()),
+            ("topic", pa.string()),
+            ("action", pa.string()),  # the recommendation spelled out
+            ("reason", pa.string()),
+        ]
+    ),
 }
