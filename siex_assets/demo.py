@@ -41,6 +41,14 @@ def run_demo(settings: Settings, log=print) -> dict:
         )
         if not result.success:
             raise RuntimeError(f"demo run {result.run_id} failed")
+        log(f"materializing the SEO reports (trends, topics, gaps, audit, links) for {tenant}")
+        reports_run = defs.resolve_job_def("seo_reports_job").execute_in_process(
+            instance=instance,
+            partition_key=tenant_day_key(tenant, day),
+            tags={"siex/trigger": "demo"},
+        )
+        if not reports_run.success:
+            raise RuntimeError(f"demo reports run {reports_run.run_id} failed")
     finally:
         if server:
             server.shutdown()
@@ -52,10 +60,14 @@ def run_demo(settings: Settings, log=print) -> dict:
     documents = warehouse.read("documents", tenant, day).num_rows
     keywords = warehouse.read("keywords", tenant, day).num_rows
     report = warehouse.read("reports", tenant, day).column("markdown_path").to_pylist()
+    seo_reports = {
+        r["kind"]: r["markdown_path"] for r in warehouse.read("report_index", tenant, day).to_pylist()
+    }
     return {
         "documents": documents,
         "keywords": keywords,
         "report": report[-1] if report else None,
+        "seo_reports": dict(sorted(seo_reports.items())),
         "warehouse": str(settings.warehouse_db_path),
         "run_id": result.run_id,
     }

@@ -79,7 +79,7 @@ def test_demo_prints_its_summary_and_records_the_run(tmp_path):
         [SIEX, "demo"],
         capture_output=True,
         env=_env(home, SIEX_DEMO_PORT=str(_free_port())),
-        timeout=300,
+        timeout=600,
         cwd=REPO_ROOT,
     )
     assert out.returncode == 0, out.stderr.decode()[-3000:]
@@ -87,6 +87,10 @@ def test_demo_prints_its_summary_and_records_the_run(tmp_path):
     assert summary["documents"] >= 10 and summary["keywords"] >= 50
     assert Path(summary["report"]).read_text().startswith("# SEO report — demo")
     assert Path(summary["warehouse"]).exists()
+    # Every SEO report of the day was materialized, each with its Markdown file.
+    assert {"keyword_trends", "topic_clusters", "content_gap", "cannibalization",
+            "onpage_audit", "onpage_scores", "link_suggestions"} <= set(summary["seo_reports"])  # fmt: skip
+    assert all(Path(p).read_text().startswith("# ") for p in summary["seo_reports"].values())
 
     import duckdb
 
