@@ -42,7 +42,9 @@ LOREM = [
 
 @pytest.fixture
 def fetcher():
-    with Fetcher(user_agent="siex-test/1.0", timeout_s=5, max_bytes=CAP, max_redirects=5) as f:
+    with Fetcher(
+        user_agent="siex-test/1.0", timeout_s=5, max_bytes=CAP, max_redirects=5, min_interval_s=0
+    ) as f:
         yield f
 
 
@@ -186,7 +188,7 @@ def test_redirect_loop_and_long_chain_are_told_apart(server):
     for i in range(3):
         server.routes[f"/c{i}"] = redirect(f"/c{i + 1}")
     server.routes["/c3"] = html_route("<html><body>end</body></html>")
-    with Fetcher(user_agent="t", timeout_s=5, max_redirects=2) as f:
+    with Fetcher(user_agent="t", timeout_s=5, max_redirects=2, min_interval_s=0) as f:
         assert f.get(server.url("/a")).error == "redirect_loop"
         assert f.get(server.url("/c0")).error == "too_many_redirects"
         assert f.get(server.url("/c1")).ok  # two hops: within the limit
@@ -228,7 +230,7 @@ def test_slow_page_times_out(server):
 
     server.routes["/slow"] = Route(handler=stall)
     try:
-        with Fetcher(user_agent="t", timeout_s=0.5) as f:
+        with Fetcher(user_agent="t", timeout_s=0.5, min_interval_s=0) as f:
             result = fetch_pages([PageRequest(server.url("/slow"))], f)
     finally:
         gate.set()
@@ -427,7 +429,7 @@ def test_feed_with_broken_entities_still_yields_entries(server, fetcher):
     </channel></rss>""".encode()
     server.routes["/feed.xml"] = Route(body=feed, headers={"Content-Type": "application/rss+xml"})
 
-    urls, _ = discover(feed_source(server.url("/feed.xml")), fetcher)
+    urls = discover(feed_source(server.url("/feed.xml")), fetcher).urls
 
     assert [u.url for u in urls] == [f"{base}/p1", f"{base}/p2"]
     assert urls[0].title.startswith("Tom & Jerry")
