@@ -632,3 +632,33 @@ def test_extract_keywords_records_no_keywords_and_goes_on(extractor):
     assert {r["url"] for r in result.rows} == {"https://x.test/good"}
     assert [r["rank"] for r in result.rows] == list(range(1, len(result.rows) + 1))
     assert any("irrigation" in r["keyword"] for r in result.rows)
+
+
+def test_empty_and_javascript_only_pages_get_a_reason_and_the_rest_goes_on(
+    server, fetcher, extractor
+):
+    """A 200 with an empty body, a whitespace-only page and a JavaScript-only app shell
+    are fetched, then recorded as no_text (how many words there were); the article
+    beside them becomes a document."""
+    app_shell = (
+        '<!doctype html><html lang="en"><head><title>App</title>'
+        '<script src="/static/app.3f9a.js" defer></script></head>'
+        '<body><div id="root"></div><noscript>You need to enable JavaScript to run this app.'
+        '</noscript><script>window.__STATE__ = {"articles": []};</script></body></html>'
+    )
+    server.routes["/empty"] = html_route(b"")
+    server.routes["/blank"] = html_route(b"   \n\t  \n")
+    server.routes["/app"] = html_route(app_shell)
+    server.routes["/article"] = html_route(article_html("Drip irrigation", LOREM * 2))
+    paths = ["/empty", "/blank", "/app", "/article"]
+
+    fetched = fetch_pages([PageRequest(server.url(p), source_id="s1") for p in paths], fetcher)
+    assert fetched.failures == [] and len(fetched.rows) == 4
+    docs = build_documents("t1", fetched.rows, extractor)
+
+    assert [d["url"] for d in docs.rows] == [server.url("/article")]
+    failures = {f["url"]: f for f in docs.failures}
+    assert set(failures) == {server.url(p) for p in ("/empty", "/blank", "/app")}
+    assert {f["reason"] for f in failures.values()} == {"no_text"}
+    assert all(f["stage"] == "extract" and f["detail"] for f in failures.values())
+    assert {o["url"] for o in docs.onpage} >= {server.url("/app"), server.url("/article")}

@@ -168,8 +168,8 @@ class Fetcher:
     # -- robots.txt ---------------------------------------------------------------
 
     def _fetch_robots(self, robots_url: str) -> FetchResult:
-        sink = _Collect(MAX_ROBOTS_BYTES)
-        result = self._get(robots_url, None, None, None, None, sink, check_robots=False)
+        sink = _Collect(MAX_ROBOTS_BYTES)  # stops reading there: no size cap needed
+        result = self._get(robots_url, None, None, None, 2**62, sink, check_robots=False)
         if result.ok:
             result.content = sink.data
         return result
