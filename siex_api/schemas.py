@@ -209,10 +209,32 @@ class AuditPage(BaseModel):
     next_before_id: int | None
 
 
+SourceKind = Literal["rss", "sitemap", "urllist", "site"]
+HostConcurrency = Field(
+    default=None,
+    ge=1,
+    le=16,
+    description="Requests in flight per host of this source's pages; null: the platform's "
+    "default (2). Above the default only for role 'own'.",
+)
+HostInterval = Field(
+    default=None,
+    ge=0,
+    le=3600,
+    description="Seconds between request starts per host; null: the platform's default "
+    "(1 s). robots.txt Crawl-delay is honoured on top. Below the default only for role 'own'.",
+)
+
+
 class SourceCreate(BaseModel):
-    kind: Literal["rss", "sitemap"]
+    kind: SourceKind = Field(
+        description="rss: RSS/Atom feed; sitemap: XML sitemap or index; urllist: plain text, "
+        "one URL a line; site: a site root, its sitemaps from robots.txt (else /sitemap.xml)"
+    )
     url: AnyHttpUrl
     role: Literal["own", "competitor"] = "own"
+    host_concurrency: int | None = HostConcurrency
+    host_min_interval_s: float | None = HostInterval
 
 
 class SourceOut(BaseModel):
@@ -222,6 +244,8 @@ class SourceOut(BaseModel):
     role: str
     active: bool
     created_at: datetime
+    host_concurrency: int | None
+    host_min_interval_s: float | None
 
 
 class KeywordOut(BaseModel):

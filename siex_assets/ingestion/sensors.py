@@ -4,9 +4,10 @@ documents pushed through the API.
 The cursor keeps, per source (per sitemap, for a site source), the validators for a
 conditional GET (ETag, Last-Modified) and a short fingerprint of each URL's announced
 version. Sources are read from the platform database on every tick, so a source
-registered through the API is seen without a restart. Parts of a source that could
-not be read (a broken child sitemap, a file cut at 50,000 URLs) travel with the run
-request and are recorded as failures by the pages asset.
+registered through the API is seen without a restart. Sources and parts of sources
+that could not be read (a broken child sitemap, a file cut at 50,000 URLs) are
+logged on the tick and travel with the tenant's next run request, whose pages asset
+records them as failures.
 """
 
 import hashlib
@@ -90,6 +91,10 @@ def evaluate_sources(
                     context.log.warning(
                         f"{spec.kind} source {spec.url} ({spec.tenant_id}) unreadable: {exc}"
                     )
+                    problems[source.tenant_id].append(
+                        {"url": spec.url, "source_id": source.id, "reason": exc.reason,
+                         "detail": exc.detail[:1000]}
+                    )  # fmt: skip
                     new_cursor[key] = state
                     continue
                 if found.urls is None:  # 304 Not Modified
