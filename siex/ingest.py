@@ -403,15 +403,15 @@ def fetch_pages(
 
     def one(req: PageRequest):
         before = previous.get(req.url)
-        return (
-            req,
-            before,
-            fetcher.get(
+        try:
+            response = fetcher.get(
                 req.url,
                 etag=before.etag if before else None,
                 last_modified=before.last_modified if before else None,
-            ),
-        )
+            )
+        except Exception as exc:  # a bug must cost one page, not the run
+            response = FetchResult(req.url, req.url, error="fetch_error", detail=repr(exc)[:300])
+        return req, before, response
 
     outcomes: dict[str, tuple] = {}
     workers = max(1, min(fetcher.max_concurrency, len(ordered)))

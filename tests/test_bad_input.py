@@ -662,3 +662,17 @@ def test_empty_and_javascript_only_pages_get_a_reason_and_the_rest_goes_on(
     assert {f["reason"] for f in failures.values()} == {"no_text"}
     assert all(f["stage"] == "extract" and f["detail"] for f in failures.values())
     assert {o["url"] for o in docs.onpage} >= {server.url("/app"), server.url("/article")}
+
+
+def test_urls_that_are_not_http_are_recorded_without_a_request(server, fetcher):
+    """Announced URLs with another scheme or none fail as invalid_url; the rest goes on."""
+    server.routes["/ok"] = html_route(article_html("Fine", LOREM))
+    urls = [
+        "ftp://files.example/a.html",
+        "not a url",
+        "mailto:someone@example.com",
+        server.url("/ok"),
+    ]
+    result = fetch_pages([PageRequest(u) for u in urls], fetcher)
+    assert [r["url"] for r in result.rows] == [server.url("/ok")]
+    assert {f["url"]: f["reason"] for f in result.failures} == {u: "invalid_url" for u in urls[:3]}

@@ -265,6 +265,8 @@ class Fetcher:
                     )
                 visited.append(target)
                 result.final_url = target
+                if request.url.scheme not in ("http", "https") or not request.url.host:
+                    return _fail(result, "invalid_url", f"not an http(s) URL: {target[:200]}")
                 if check_robots and self.robots is not None:
                     verdict = self.robots_rules(target).verdict(target, self.robots_token)
                     if not verdict.allowed:
