@@ -27,6 +27,11 @@ def build_resources(settings: Settings) -> dict:
             max_redirects=settings.max_redirects,
             max_urls_per_run=settings.max_urls_per_run,
             retries=settings.fetch_retries,
+            respect_robots=settings.respect_robots,
+            max_concurrency=settings.fetch_concurrency,
+            host_concurrency=settings.host_concurrency,
+            host_min_interval_s=settings.host_min_interval_s,
+            max_crawl_delay_s=settings.max_crawl_delay_s,
         ),
         "keyword_engine": KeywordEngineResource(
             top_k=settings.top_k,

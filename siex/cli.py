@@ -25,11 +25,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("demo", help="materialize everything for the demo tenant once, headless")
     p_ingest = sub.add_parser(
-        "ingest", help="ingest one feed or sitemap once, in-process; prints a JSON summary"
+        "ingest",
+        help="ingest one feed, sitemap, URL list or site once, in-process; prints a JSON summary",
     )
     p_ingest.add_argument("--tenant", required=True)
-    p_ingest.add_argument("--kind", choices=["rss", "sitemap"], default=None,
-                          help="default: detected from the content")  # fmt: skip
+    p_ingest.add_argument("--kind", choices=["rss", "sitemap", "urllist", "site"], default=None,
+                          help="default: detected from the URL and the content")  # fmt: skip
     p_ingest.add_argument("url")
 
     p_api = sub.add_parser("api", help="serve the REST API")

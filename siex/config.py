@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from siex import __version__
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,12 +76,24 @@ class Settings(BaseSettings):
     )
     billing_grace_days: int = 7
     # Fetching
-    user_agent: str = "SIE-X/0.1 (+https://siex.example/bot; SEO intelligence crawler)"
+    user_agent: str = Field(
+        default=f"SIE-X/{__version__} (+https://siex.example/bot; SEO intelligence crawler)",
+        description="Sent with every request; its first product (SIE-X) is the robots.txt token.",
+    )
     fetch_timeout_s: float = 15.0
     max_page_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     fetch_retries: int = Field(default=2, description="retries of timeouts, 429 and 5xx")
     max_urls_per_run: int = 500
+    respect_robots: bool = Field(default=True, description="honour robots.txt (RFC 9309)")
+    fetch_concurrency: int = Field(default=8, description="requests in flight across all hosts")
+    host_concurrency: int = Field(default=2, description="requests in flight per host")
+    host_min_interval_s: float = Field(
+        default=1.0, description="seconds between request starts on one host"
+    )
+    max_crawl_delay_s: float = Field(
+        default=60.0, description="robots.txt Crawl-delay is honoured up to this many seconds"
+    )
     # Keywords
     top_k: int = 10
     engine_mode: str = Field(default="semantic", description="'semantic' or 'statistical'")

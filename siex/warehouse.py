@@ -43,6 +43,39 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("feed_title", pa.string()),
             ("published_at", _ts),
             ("run_id", pa.string()),
+            ("content_language", pa.string()),  # Content-Language, or a pushed document's lang
+        ]
+    ),
+    # One row per fetch (or pushed document) of a URL: new, changed, unchanged or gone.
+    "page_history": pa.schema(
+        [
+            ("url", pa.string()),
+            ("doc_id", pa.string()),
+            ("source_id", pa.string()),
+            ("fetched_at", _ts),
+            ("change", pa.string()),
+            ("content_hash", pa.string()),
+            ("previous_hash", pa.string()),
+            ("previous_fetched_at", _ts),
+            ("http_status", pa.int32()),
+            ("detected_by", pa.string()),
+            ("etag", pa.string()),
+            ("last_modified", pa.string()),
+            ("run_id", pa.string()),
+        ]
+    ),
+    # Documents pushed through the API (one part per push), waiting for or done by a run.
+    "pushed_documents": pa.schema(
+        [
+            ("push_id", pa.string()),
+            ("doc_id", pa.string()),
+            ("url", pa.string()),
+            ("title", pa.string()),
+            ("text", pa.large_string()),
+            ("html", pa.large_string()),
+            ("lang", pa.string()),
+            ("published_at", _ts),
+            ("received_at", _ts),
         ]
     ),
     "documents": pa.schema(

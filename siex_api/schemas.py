@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, model_validator
+
+from siex.web.extract import MIN_WORDS, count_words
 
 
 class ErrorDetail(BaseModel):
@@ -209,10 +211,32 @@ class AuditPage(BaseModel):
     next_before_id: int | None
 
 
+SourceKind = Literal["rss", "sitemap", "urllist", "site"]
+HostConcurrency = Field(
+    default=None,
+    ge=1,
+    le=16,
+    description="Requests in flight per host of this source's pages; null: the platform's "
+    "default (2). Above the default only for role 'own'.",
+)
+HostInterval = Field(
+    default=None,
+    ge=0,
+    le=3600,
+    description="Seconds between request starts per host; null: the platform's default "
+    "(1 s). robots.txt Crawl-delay is honoured on top. Below the default only for role 'own'.",
+)
+
+
 class SourceCreate(BaseModel):
-    kind: Literal["rss", "sitemap"]
+    kind: SourceKind = Field(
+        description="rss: RSS/Atom feed; sitemap: XML sitemap or index; urllist: plain text, "
+        "one URL a line; site: a site root, its sitemaps from robots.txt (else /sitemap.xml)"
+    )
     url: AnyHttpUrl
     role: Literal["own", "competitor"] = "own"
+    host_concurrency: int | None = HostConcurrency
+    host_min_interval_s: float | None = HostInterval
 
 
 class SourceOut(BaseModel):
@@ -222,6 +246,8 @@ class SourceOut(BaseModel):
     role: str
     active: bool
     created_at: datetime
+    host_concurrency: int | None
+    host_min_interval_s: float | None
 
 
 class KeywordOut(BaseModel):
@@ -251,6 +277,39 @@ class DocumentOut(BaseModel):
     date: date
     keywords: list[KeywordOut]
     text: str | None = None
+
+
+class DocumentPush(BaseModel):
+    """A document to ingest as if it had been fetched: text (taken as it is) or HTML
+    (its main text, title, language and on-page signals are extracted)."""
+
+    url: AnyHttpUrl = Field(description="The document's URL: its identity (doc_id) per tenant.")
+    title: str | None = Field(default=None, max_length=1000)
+    text: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    html: str | None = Field(default=None, min_length=1, max_length=5_000_000)
+    lang: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+    published_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> DocumentPush:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give either text or html")
+        if self.text is not None and count_words(self.text) < MIN_WORDS:
+            raise ValueError(f"text needs at least {MIN_WORDS} words")
+        if len(str(self.url)) > 2048:
+            raise ValueError("url over 2048 characters")
+        if self.published_at is not None and self.published_at.tzinfo is None:
+            self.published_at = self.published_at.replace(tzinfo=UTC)
+        return self
+
+
+class DocumentAccepted(BaseModel):
+    doc_id: str
+    push_id: str
+    url: str = Field(description="normalized (tracking parameters and fragment removed)")
+    date: date  # the day partition (UTC) the document is filed under
+    status: Literal["queued"] = "queued"
+    processing: str
 
 
 class DocumentPage(BaseModel):

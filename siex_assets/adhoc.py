@@ -1,15 +1,20 @@
 """`siex ingest --tenant T URL`: one source, once, in-process, through the same assets
 the sensors trigger (pages → documents → keywords → report), recorded in the instance.
 
-The source need not be registered: a feed or sitemap URL is read as the sensors read
-it (kind detected from the content unless given), its pages are fetched in runs of at
-most ``SIEX_MAX_URLS_PER_RUN`` URLs, and one JSON summary comes back.
+The source need not be registered: a feed, sitemap, URL list or site is read as the
+sensors read it (kind detected unless given: a bare site root is a site, anything
+else is tried as a feed, then a sitemap, then a URL list), its pages are fetched in
+runs of at most ``SIEX_MAX_URLS_PER_RUN`` URLs, and one JSON summary comes back:
+``fetched`` pages with new or changed content, ``documents`` of the day among the
+announced URLs, ``unchanged`` pages (304, or the same content as stored), ``failed``
+and ``errors`` by reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from urllib.parse import urlsplit
 
 from dagster import DagsterInstance
 from sqlalchemy import select
@@ -19,9 +24,9 @@ from siex.config import Settings
 from siex.instance import prepare_dagster_home
 from siex.platform.db import session_scope
 from siex.platform.models import Source, Tenant
-from siex.platform.service import SourceSpec
+from siex.platform.service import SourceSpec, spec_of
 from siex.web.feeds import SourceError
-from siex.web.fetch import Fetcher
+from siex.web.fetch import fetcher_from_settings
 from siex_assets.partitions import tenant_day_key, tenant_partitions, today_utc
 
 
@@ -36,9 +41,14 @@ def _source(settings: Settings, tenant: str, url: str, kind: str | None) -> list
             raise IngestError(f"no tenant {tenant!r}")
         known = session.scalar(select(Source).where(Source.tenant_id == tenant, Source.url == url))
         if known is not None:
-            return [SourceSpec(known.id, tenant, known.kind, known.url, known.role)]
+            return [spec_of(known)]
     adhoc = f"adhoc-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
-    kinds = [kind] if kind else ["rss", "sitemap"]
+    if kind:
+        kinds = [kind]
+    elif urlsplit(url).path in ("", "/") and not urlsplit(url).query:
+        kinds = ["site", "rss", "sitemap"]
+    else:
+        kinds = ["rss", "sitemap", "urllist"]
     return [SourceSpec(adhoc, tenant, k, url, "own") for k in kinds]
 
 
@@ -48,27 +58,27 @@ def ingest_source_once(
     prepare_dagster_home(settings)
     errors: Counter[str] = Counter()
     found = None
-    with Fetcher(
-        user_agent=settings.user_agent,
-        timeout_s=settings.fetch_timeout_s,
-        max_bytes=settings.max_page_bytes,
-        max_redirects=settings.max_redirects,
-        retries=settings.fetch_retries,
-    ) as fetcher:
+    with fetcher_from_settings(settings) as fetcher:
         last_error: SourceError | None = None
         for source in _source(settings, tenant, url, kind):
             try:
-                found, _response = ingest.discover(source, fetcher)
+                ingest.configure_politeness(fetcher, [source])
+                found = ingest.discover(source, fetcher)
                 break
             except SourceError as exc:
                 last_error = exc
         if found is None:
             raise IngestError(f"cannot read {url}: {last_error}")
-    log(f"{len(found)} pages announced by {url} ({source.kind})")
+    log(f"{len(found.urls)} pages announced by {url} ({source.kind})")
+    for problem in found.problems:
+        log(f"{problem['reason']} at {problem['url']}: {problem['detail']}")
+        if not found.urls:  # no run to record it in
+            errors[problem["reason"]] += 1
+    problems = [{k: p[k] for k in ("url", "source_id", "reason", "detail")} for p in found.problems]
     urls = [
         {"url": p.url, "source_id": source.id, "title": p.title,
          "published_at": p.published_at.isoformat() if p.published_at else None}
-        for p in found
+        for p in found.urls
     ]  # fmt: skip
     from siex_assets.definitions import build_definitions
 
@@ -81,10 +91,11 @@ def ingest_source_once(
     for start in range(0, len(urls), step):
         chunk = urls[start : start + step]
         log(f"run {start // step + 1}: {len(chunk)} pages")
+        config = {"urls": chunk, "source_problems": problems if start == 0 else []}
         result = job.execute_in_process(
             instance=instance,
             partition_key=tenant_day_key(tenant, today_utc()),
-            run_config={"ops": {"pages": {"config": {"urls": chunk}}}},
+            run_config={"ops": {"pages": {"config": config}}},
             tags={"siex/trigger": "cli-ingest", "siex/tenant": tenant},
             raise_on_error=False,
         )
@@ -95,8 +106,7 @@ def ingest_source_once(
         }
         totals["fetched"] += _value(meta.get("pages", {}), "fetched")
         totals["failed"] += _value(meta.get("pages", {}), "failed")
-        totals["extracted"] += _value(meta.get("keywords", {}), "extracted")
-        totals["unchanged"] += _value(meta.get("keywords", {}), "reused")
+        totals["unchanged"] += _value(meta.get("pages", {}), "unchanged")
         for reason, count in _failure_reasons(settings, tenant, result.run_id).items():
             errors[reason] += count
         if not result.success:

@@ -51,6 +51,8 @@ def siex_home(tmp_path, monkeypatch) -> Settings:
     monkeypatch.setenv("SIEX_SECRET_KEY", "test-secret-key")
     monkeypatch.setenv("SIEX_FETCH_TIMEOUT_S", "5")
     monkeypatch.setenv("SIEX_MAX_PAGE_BYTES", str(2 * 1024 * 1024))
+    # Loopback test sites need no politeness interval; tests of the limits set their own.
+    monkeypatch.setenv("SIEX_HOST_MIN_INTERVAL_S", "0")
     return get_settings()
 
 

@@ -42,7 +42,9 @@ LOREM = [
 
 @pytest.fixture
 def fetcher():
-    with Fetcher(user_agent="siex-test/1.0", timeout_s=5, max_bytes=CAP, max_redirects=5) as f:
+    with Fetcher(
+        user_agent="siex-test/1.0", timeout_s=5, max_bytes=CAP, max_redirects=5, min_interval_s=0
+    ) as f:
         yield f
 
 
@@ -186,7 +188,7 @@ def test_redirect_loop_and_long_chain_are_told_apart(server):
     for i in range(3):
         server.routes[f"/c{i}"] = redirect(f"/c{i + 1}")
     server.routes["/c3"] = html_route("<html><body>end</body></html>")
-    with Fetcher(user_agent="t", timeout_s=5, max_redirects=2) as f:
+    with Fetcher(user_agent="t", timeout_s=5, max_redirects=2, min_interval_s=0) as f:
         assert f.get(server.url("/a")).error == "redirect_loop"
         assert f.get(server.url("/c0")).error == "too_many_redirects"
         assert f.get(server.url("/c1")).ok  # two hops: within the limit
@@ -228,7 +230,7 @@ def test_slow_page_times_out(server):
 
     server.routes["/slow"] = Route(handler=stall)
     try:
-        with Fetcher(user_agent="t", timeout_s=0.5) as f:
+        with Fetcher(user_agent="t", timeout_s=0.5, min_interval_s=0) as f:
             result = fetch_pages([PageRequest(server.url("/slow"))], f)
     finally:
         gate.set()
@@ -427,7 +429,7 @@ def test_feed_with_broken_entities_still_yields_entries(server, fetcher):
     </channel></rss>""".encode()
     server.routes["/feed.xml"] = Route(body=feed, headers={"Content-Type": "application/rss+xml"})
 
-    urls, _ = discover(feed_source(server.url("/feed.xml")), fetcher)
+    urls = discover(feed_source(server.url("/feed.xml")), fetcher).urls
 
     assert [u.url for u in urls] == [f"{base}/p1", f"{base}/p2"]
     assert urls[0].title.startswith("Tom & Jerry")
@@ -630,3 +632,47 @@ def test_extract_keywords_records_no_keywords_and_goes_on(extractor):
     assert {r["url"] for r in result.rows} == {"https://x.test/good"}
     assert [r["rank"] for r in result.rows] == list(range(1, len(result.rows) + 1))
     assert any("irrigation" in r["keyword"] for r in result.rows)
+
+
+def test_empty_and_javascript_only_pages_get_a_reason_and_the_rest_goes_on(
+    server, fetcher, extractor
+):
+    """A 200 with an empty body, a whitespace-only page and a JavaScript-only app shell
+    are fetched, then recorded as no_text (how many words there were); the article
+    beside them becomes a document."""
+    app_shell = (
+        '<!doctype html><html lang="en"><head><title>App</title>'
+        '<script src="/static/app.3f9a.js" defer></script></head>'
+        '<body><div id="root"></div><noscript>You need to enable JavaScript to run this app.'
+        '</noscript><script>window.__STATE__ = {"articles": []};</script></body></html>'
+    )
+    server.routes["/empty"] = html_route(b"")
+    server.routes["/blank"] = html_route(b"   \n\t  \n")
+    server.routes["/app"] = html_route(app_shell)
+    server.routes["/article"] = html_route(article_html("Drip irrigation", LOREM * 2))
+    paths = ["/empty", "/blank", "/app", "/article"]
+
+    fetched = fetch_pages([PageRequest(server.url(p), source_id="s1") for p in paths], fetcher)
+    assert fetched.failures == [] and len(fetched.rows) == 4
+    docs = build_documents("t1", fetched.rows, extractor)
+
+    assert [d["url"] for d in docs.rows] == [server.url("/article")]
+    failures = {f["url"]: f for f in docs.failures}
+    assert set(failures) == {server.url(p) for p in ("/empty", "/blank", "/app")}
+    assert {f["reason"] for f in failures.values()} == {"no_text"}
+    assert all(f["stage"] == "extract" and f["detail"] for f in failures.values())
+    assert {o["url"] for o in docs.onpage} >= {server.url("/app"), server.url("/article")}
+
+
+def test_urls_that_are_not_http_are_recorded_without_a_request(server, fetcher):
+    """Announced URLs with another scheme or none fail as invalid_url; the rest goes on."""
+    server.routes["/ok"] = html_route(article_html("Fine", LOREM))
+    urls = [
+        "ftp://files.example/a.html",
+        "not a url",
+        "mailto:someone@example.com",
+        server.url("/ok"),
+    ]
+    result = fetch_pages([PageRequest(u) for u in urls], fetcher)
+    assert [r["url"] for r in result.rows] == [server.url("/ok")]
+    assert {f["url"]: f["reason"] for f in result.failures} == {u: "invalid_url" for u in urls[:3]}

@@ -58,6 +58,10 @@ COVERED = {
     ("get", "/v1/sources"): "only the caller's sources",
     ("post", "/v1/sources"): "the same URL in two tenants is no conflict",
     ("get", "/v1/documents"): "only the caller's documents",
+    (
+        "post",
+        "/v1/documents",
+    ): "spooled in the caller's tenant: the same URL elsewhere is another document",
     ("get", "/v1/documents/{doc_id}"): "another tenant's document: 404",
     ("post", "/v1/extract"): "stateless; counts against the caller's quota only",
     ("get", "/v1/exports/keywords"): "reads only the caller's warehouse folders",
@@ -108,6 +112,12 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
         Warehouse(siex_home.warehouse_dir), siex_home.reports_dir, a_tenant, "2026-11-01",
         ["alpha secret"],
     )  # fmt: skip
+    a_push = client.post(
+        "/v1/documents",
+        json={"url": "https://a.example/pushed", "text": PUSHED_TEXT, "title": "Alpha pushed"},
+        headers=a_headers,
+    )
+    assert a_push.status_code == 202, a_push.text
     a_key = client.post(
         "/v1/api-keys",
         json={"name": "a", "scopes": ["read", "write", "extract", "admin"]},
@@ -149,6 +159,8 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
         a_pipeline_id,
         "Alpha pipeline",
         "alice@example.com",
+        a_push.json()["push_id"],
+        a_push.json()["doc_id"],
     ]
 
     def leaks(response) -> list[str]:
@@ -201,6 +213,13 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
             assert pointed.status_code == 404
         else:
             assert pointed.status_code == 200 and not leaks(pointed)
+        # Pushing Alice's URLs: Bob's own documents, spooled in Bob's tenant only.
+        for url in ("https://a.example/p", "https://a.example/pushed"):
+            pushed = client.post(
+                "/v1/documents", json={"url": url, "text": PUSHED_TEXT}, headers=headers
+            )
+            assert pushed.status_code == 202 and not leaks(pushed), pushed.text
+            assert pushed.json()["doc_id"] not in (doc_id, a_push.json()["doc_id"])
         # Writing in Bob's tenant does not touch Alice's: the same feed URL is no conflict.
         same_feed = client.post(
             "/v1/sources", json={"kind": "rss", "url": "https://a.example/feed"}, headers=headers
@@ -222,7 +241,12 @@ def test_nothing_of_one_tenant_reaches_another(client, siex_home):
         "alice@example.com",
         "carol@example.com",
     }
-    assert client.get(f"/v1/documents/{doc_id}", headers=a_headers).status_code == 200
+    assert client.get(f"/v1/documents/{doc_id}", headers=a_headers).json()["text"] == (
+        "text of https://a.example/p"
+    )
+    spool = Warehouse(siex_home.warehouse_dir).root / "pushed_documents"
+    assert len(list((spool / f"tenant={a_tenant}").rglob("*.parquet"))) == 1  # Alice's own push
+    assert len(list((spool / f"tenant={b_tenant}").rglob("*.parquet"))) == 4
     assert b_tenant != a_tenant
 
 
@@ -270,3 +294,7 @@ def test_oversized_input_is_refused_cleanly(client):
 
 
 PASSWORD_LIKE = "correct horse battery staple"
+PUSHED_TEXT = (
+    "Alpha pushed this note about raised garden beds, their soil mix of compost, loam and "
+    "grit, and how often the beds need water in a dry summer week."
+)

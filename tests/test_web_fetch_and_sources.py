@@ -21,7 +21,7 @@ SITEMAP_XMLNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 @pytest.fixture
 def fetcher():
-    with Fetcher(user_agent="siex-test/1.0", timeout_s=5) as f:
+    with Fetcher(user_agent="siex-test/1.0", timeout_s=5, min_interval_s=0) as f:
         yield f
 
 
@@ -126,11 +126,15 @@ def test_discover_returns_none_on_304(server, fetcher):
     server.routes["/feed.xml"] = conditional_route(feed, "application/rss+xml")
     source = rss_source(server.url("/feed.xml"))
 
-    urls, response = discover(source, fetcher)
+    found = discover(source, fetcher)
+
+    urls, response = found.urls, found.response
     assert [u.url for u in urls] == [server.url("/a")]
     assert (response.etag, response.last_modified) == (ETAG, LAST_MODIFIED)
 
-    again, response2 = discover(source, fetcher, etag=response.etag, last_modified=LAST_MODIFIED)
+    found = discover(source, fetcher, etag=response.etag, last_modified=LAST_MODIFIED)
+
+    again, response2 = found.urls, found.response
     assert again is None
     assert response2.not_modified
     assert headers_of(server, "/feed.xml")[1]["if-none-match"] == ETAG
@@ -141,7 +145,8 @@ def test_discover_sitemap_returns_none_on_304(server, fetcher):
     server.routes["/sitemap.xml"] = conditional_route(
         sitemap_index([server.url("/child.xml")]), "application/xml"
     )
-    urls, response = discover(sitemap_source(server.url("/sitemap.xml")), fetcher, etag=ETAG)
+    found = discover(sitemap_source(server.url("/sitemap.xml")), fetcher, etag=ETAG)
+    urls, response = found.urls, found.response
     assert urls is None and response.not_modified
     assert headers_of(server, "/child.xml") == []
 
@@ -161,7 +166,7 @@ def test_rss2_feed_entries_in_order_with_titles_and_dates(server, fetcher):
     )
     source = rss_source(server.url("/rss.xml"))
 
-    urls, _ = discover(source, fetcher)
+    urls = discover(source, fetcher).urls
 
     assert [u.url for u in urls] == [server.url(p) for p, _, _ in items]
     assert [u.title for u in urls] == ["Post B", "Post A", "Post C & friends"]
@@ -187,9 +192,9 @@ def test_rss2_fingerprint_changes_only_for_the_changed_entry(server, fetcher):
     rss = {"Content-Type": "application/rss+xml"}
 
     server.routes["/rss.xml"] = Route(body=rss_feed(server.base, old), headers=rss)
-    before, _ = discover(source, fetcher)
+    before = discover(source, fetcher).urls
     server.routes["/rss.xml"] = Route(body=rss_feed(server.base, new), headers=rss)
-    after, _ = discover(source, fetcher)
+    after = discover(source, fetcher).urls
 
     assert before[0].fingerprint == after[0].fingerprint
     assert before[1].fingerprint != after[1].fingerprint
@@ -226,7 +231,7 @@ def test_atom_feed_entries_with_alternate_links_dates_and_fingerprint(server, fe
     server.routes["/atom.xml"] = Route(
         body=atom_feed(server.base, "2024-03-04T10:00:00+02:00"), headers=atom
     )
-    before, _ = discover(source, fetcher)
+    before = discover(source, fetcher).urls
 
     assert [u.url for u in before] == [server.url("/one"), server.url("/two")]
     assert before[0].title == "Entry one"
@@ -238,7 +243,7 @@ def test_atom_feed_entries_with_alternate_links_dates_and_fingerprint(server, fe
     server.routes["/atom.xml"] = Route(
         body=atom_feed(server.base, "2024-03-09T10:00:00+02:00"), headers=atom
     )
-    after, _ = discover(source, fetcher)
+    after = discover(source, fetcher).urls
 
     assert before[0].fingerprint == after[0].fingerprint
     assert before[1].fingerprint != after[1].fingerprint
@@ -271,7 +276,7 @@ def test_rss1_rdf_feed_entries_dates_and_fingerprint(server, fetcher):
     server.routes["/index.rdf"] = Route(
         body=rdf_feed(server.base, "2024-02-12T09:00:00+01:00"), headers=rdf
     )
-    before, _ = discover(source, fetcher)
+    before = discover(source, fetcher).urls
 
     assert [u.url for u in before] == [server.url(p) for p in ("/r1", "/r2", "/r3")]
     assert [u.title for u in before] == ["First", "Second", "Third"]
@@ -281,7 +286,7 @@ def test_rss1_rdf_feed_entries_dates_and_fingerprint(server, fetcher):
     server.routes["/index.rdf"] = Route(
         body=rdf_feed(server.base, "2024-02-20T09:00:00+01:00"), headers=rdf
     )
-    after, _ = discover(source, fetcher)
+    after = discover(source, fetcher).urls
 
     assert [before[i].fingerprint == after[i].fingerprint for i in range(3)] == [True, False, True]
 
@@ -322,7 +327,8 @@ def test_sitemap_urls_and_lastmod_formats(server, fetcher):
         ),
         headers=XML,
     )
-    urls, response = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+    found = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+    urls, response = found.urls, found.response
 
     assert response.ok
     assert [u.url for u in urls] == [server.url(p) for p in ("/d", "/z", "/o", "/none", "/bad")]
@@ -341,11 +347,11 @@ def test_sitemap_lastmod_change_changes_fingerprint(server, fetcher):
     server.routes["/sitemap.xml"] = Route(
         body=urlset([(server.url("/p"), "2024-05-01")]), headers=XML
     )
-    before, _ = discover(source, fetcher)
+    before = discover(source, fetcher).urls
     server.routes["/sitemap.xml"] = Route(
         body=urlset([(server.url("/p"), "2024-06-01")]), headers=XML
     )
-    after, _ = discover(source, fetcher)
+    after = discover(source, fetcher).urls
     assert before[0].fingerprint != after[0].fingerprint
 
 
@@ -366,7 +372,9 @@ def test_sitemap_index_follows_both_children(server, fetcher):
         headers={"Content-Type": "text/xml; charset=utf-8"},
     )
 
-    urls, response = discover(sitemap_source(server.url("/sitemap_index.xml")), fetcher)
+    found = discover(sitemap_source(server.url("/sitemap_index.xml")), fetcher)
+
+    urls, response = found.urls, found.response
 
     assert response.final_url == server.url("/sitemap_index.xml")
     assert [u.url for u in urls] == [
@@ -389,7 +397,7 @@ def test_sitemap_index_skips_a_broken_child(server, fetcher):
     server.routes["/garbage.xml"] = Route(body=b"this is not xml", headers=XML)
     server.routes["/good.xml"] = Route(body=urlset([(server.url("/ok"), None)]), headers=XML)
 
-    urls, _ = discover(sitemap_source(server.url("/index.xml")), fetcher)
+    urls = discover(sitemap_source(server.url("/index.xml")), fetcher).urls
     assert [u.url for u in urls] == [server.url("/ok")]
 
 
@@ -399,7 +407,7 @@ def test_gzip_sitemap(server, fetcher):
     server.routes["/sitemap.xml.gz"] = Route(
         body=gzip.compress(plain), headers={"Content-Type": "application/x-gzip"}
     )
-    urls, _ = discover(sitemap_source(server.url("/sitemap.xml.gz")), fetcher)
+    urls = discover(sitemap_source(server.url("/sitemap.xml.gz")), fetcher).urls
     assert [u.url for u in urls] == [server.url(f"/g/{i}") for i in range(3)]
     assert urls[2].published_at == datetime(2024, 1, 3, tzinfo=UTC)
 
@@ -411,7 +419,7 @@ def test_sitemap_with_content_encoding_gzip(server, fetcher):
         body=gzip.compress(plain),
         headers={"Content-Type": "application/xml", "Content-Encoding": "gzip"},
     )
-    urls, _ = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+    urls = discover(sitemap_source(server.url("/sitemap.xml")), fetcher).urls
     assert [u.url for u in urls] == [server.url("/enc")]
 
 
@@ -426,7 +434,7 @@ def test_sitemap_index_listing_itself_does_not_loop(server, fetcher):
         headers={"Content-Type": "application/gzip"},
     )
 
-    urls, _ = discover(sitemap_source(server.url("/sitemap.xml")), fetcher)
+    urls = discover(sitemap_source(server.url("/sitemap.xml")), fetcher).urls
 
     assert [u.url for u in urls] == [server.url("/c1"), server.url("/c2")]
     assert urls[0].published_at == datetime(2024, 2, 2, tzinfo=UTC)
@@ -445,7 +453,7 @@ def test_sitemap_index_loop_between_two_indexes_terminates(server, fetcher):
     server.routes["/b.xml"] = Route(body=sitemap_index([server.url("/a.xml")]), headers=XML)
     server.routes["/pages.xml"] = Route(body=urlset([(server.url("/p"), None)]), headers=XML)
 
-    urls, _ = discover(sitemap_source(server.url("/a.xml")), fetcher)
+    urls = discover(sitemap_source(server.url("/a.xml")), fetcher).urls
 
     assert [u.url for u in urls] == [server.url("/p")]
     assert len(headers_of(server, "/a.xml")) == 1
@@ -476,8 +484,8 @@ def test_tracking_parameters_and_fragments_do_not_duplicate_pages(server):
     )
     server.routes["/feed.xml"] = Route(body=feed, headers={"Content-Type": "application/rss+xml"})
     source = SourceSpec(id="s1", tenant_id="t", kind="rss", url=server.url("/feed.xml"), role="own")
-    with Fetcher(user_agent="siex-test/1.0", timeout_s=5) as fetcher:
-        pages, _response = discover(source, fetcher)
+    with Fetcher(user_agent="siex-test/1.0", timeout_s=5, min_interval_s=0) as fetcher:
+        pages = discover(source, fetcher).urls
     assert [p.url for p in pages] == [f"{base}/post?id=7", f"{base}/post?id=8"]
     assert pages[0].title == "Post"  # the first announcement wins
     assert normalize_url("http://[invalid#x") == "http://[invalid"  # kept, not lost
@@ -515,14 +523,18 @@ def test_transient_failures_are_retried_with_backoff(server):
     server.routes["/flaky"] = Route(handler=flaky)
     server.routes["/missing"] = Route(handler=counting("missing", 404, {}))
     server.routes["/busy"] = Route(handler=counting("busy", 429, {"Retry-After": "3600"}))
-    with Fetcher(user_agent="t", timeout_s=5, retries=2, backoff_s=0.01) as fetcher:
+    with Fetcher(
+        user_agent="t", timeout_s=5, retries=2, backoff_s=0.01, min_interval_s=0
+    ) as fetcher:
         flaky_result = fetcher.get(server.url("/flaky"))
         missing = fetcher.get(server.url("/missing"))
         busy = fetcher.get(server.url("/busy"))
     assert flaky_result.ok and flaky_result.attempts == 3 and calls["flaky"] == 3
     assert missing.error == "http_404" and calls["missing"] == 1
     assert busy.error == "http_429" and busy.retry_after == 3600 and calls["busy"] == 1
-    with Fetcher(user_agent="t", timeout_s=5, retries=1, backoff_s=0.01) as fetcher:
+    with Fetcher(
+        user_agent="t", timeout_s=5, retries=1, backoff_s=0.01, min_interval_s=0
+    ) as fetcher:
         calls["flaky"] = 0
         assert fetcher.get(server.url("/flaky")).error == "http_503"  # out of retries
     assert calls["flaky"] == 2

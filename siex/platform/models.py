@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -185,10 +186,15 @@ class Source(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "rss" (RSS or Atom) or "sitemap"
+    # "rss" (RSS or Atom), "sitemap" (XML, index or not), "urllist" (plain text, one URL
+    # a line) or "site" (a site root: its sitemaps from robots.txt, else /sitemap.xml)
+    kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(String(2048))
     role: Mapped[str] = mapped_column(String(16), default="own")  # "own" or "competitor"
     active: Mapped[bool] = mapped_column(default=True)
+    # Politeness for the hosts of this source's pages; None: the platform's defaults.
+    host_concurrency: Mapped[int | None] = mapped_column(Integer)
+    host_min_interval_s: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="sources")

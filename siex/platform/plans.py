@@ -1,7 +1,8 @@
 """Plans, their monthly quotas, rate limits and seats: defined here and nowhere else.
 
-A quota of ``None`` is unlimited. ``extractions`` and ``executions`` are counted per
-calendar month (UTC); ``sources`` and ``pipelines`` are how many may exist at once.
+A quota of ``None`` is unlimited. ``extractions``, ``executions`` and ``documents``
+(documents pushed through the API) are counted per calendar month (UTC); ``sources``
+and ``pipelines`` are how many may exist at once.
 Stripe prices are configuration (``SIEX_STRIPE_PRICES``), not part of a plan.
 """
 
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MONTHLY = ("extractions", "executions")
+MONTHLY = ("extractions", "executions", "documents")
 STANDING = ("sources", "pipelines")
 QUOTA_RESOURCES = MONTHLY + STANDING
-# Billable events recorded in usage logs (documents: pages processed by Dagster).
-USAGE_RESOURCES = (*MONTHLY, "documents")
+# Billable events recorded in usage logs (documents: document versions processed by
+# Dagster, crawled or pushed; the documents *quota* caps only what is pushed).
+USAGE_RESOURCES = ("extractions", "executions", "documents")
 
 
 @dataclass(frozen=True)
@@ -29,31 +31,61 @@ PLANS: dict[str, Plan] = {
     for plan in (
         Plan(
             "free",
-            {"extractions": 1_000, "executions": 100, "sources": 5, "pipelines": 3},
+            {
+                "extractions": 1_000,
+                "executions": 100,
+                "documents": 1_000,
+                "sources": 5,
+                "pipelines": 3,
+            },
             requests_per_minute=60,
             max_members=1,
         ),
         Plan(
             "creator",
-            {"extractions": 10_000, "executions": 1_000, "sources": 25, "pipelines": 10},
+            {
+                "extractions": 10_000,
+                "executions": 1_000,
+                "documents": 10_000,
+                "sources": 25,
+                "pipelines": 10,
+            },
             requests_per_minute=120,
             max_members=1,
         ),
         Plan(
             "professional",
-            {"extractions": 50_000, "executions": 10_000, "sources": 100, "pipelines": 50},
+            {
+                "extractions": 50_000,
+                "executions": 10_000,
+                "documents": 50_000,
+                "sources": 100,
+                "pipelines": 50,
+            },
             requests_per_minute=300,
             max_members=3,
         ),
         Plan(
             "agency",
-            {"extractions": 250_000, "executions": 50_000, "sources": 500, "pipelines": 200},
+            {
+                "extractions": 250_000,
+                "executions": 50_000,
+                "documents": 250_000,
+                "sources": 500,
+                "pipelines": 200,
+            },
             requests_per_minute=600,
             max_members=10,
         ),
         Plan(
             "enterprise",
-            {"extractions": None, "executions": None, "sources": None, "pipelines": None},
+            {
+                "extractions": None,
+                "executions": None,
+                "documents": None,
+                "sources": None,
+                "pipelines": None,
+            },
             requests_per_minute=3_000,
             max_members=None,
         ),

@@ -16,7 +16,7 @@ from siex.platform import keys
 from siex.platform.models import ApiKey, RunFailure, Source, Tenant, utcnow
 from siex.warehouse import TENANT_ID
 
-SOURCE_KINDS = ("rss", "sitemap")
+SOURCE_KINDS = ("rss", "sitemap", "urllist", "site")
 SOURCE_ROLES = ("own", "competitor")
 
 
@@ -33,6 +33,8 @@ class SourceSpec:
     kind: str
     url: str
     role: str
+    host_concurrency: int | None = None  # None: the platform's default
+    host_min_interval_s: float | None = None
 
 
 def slugify(name: str) -> str:
@@ -142,12 +144,34 @@ def authenticate(session: Session, plaintext: str, pepper: str) -> Tenant | None
     return api_key.tenant if api_key else None
 
 
-def add_source(session: Session, tenant_id: str, kind: str, url: str, role: str = "own") -> Source:
+def add_source(
+    session: Session,
+    tenant_id: str,
+    kind: str,
+    url: str,
+    role: str = "own",
+    host_concurrency: int | None = None,
+    host_min_interval_s: float | None = None,
+) -> Source:
+    """A new source. ``host_concurrency`` / ``host_min_interval_s`` override the
+    platform's politeness for the hosts of its pages (see ``siex.ingest.host_limits``:
+    a competitor's source can only be gentler)."""
     if kind not in SOURCE_KINDS:
         raise ValueError(f"kind must be one of {SOURCE_KINDS}")
     if role not in SOURCE_ROLES:
         raise ValueError(f"role must be one of {SOURCE_ROLES}")
-    source = Source(tenant_id=tenant_id, kind=kind, url=url, role=role)
+    if host_concurrency is not None and host_concurrency < 1:
+        raise ValueError("host_concurrency must be at least 1")
+    if host_min_interval_s is not None and host_min_interval_s < 0:
+        raise ValueError("host_min_interval_s must not be negative")
+    source = Source(
+        tenant_id=tenant_id,
+        kind=kind,
+        url=url,
+        role=role,
+        host_concurrency=host_concurrency,
+        host_min_interval_s=host_min_interval_s,
+    )
     session.add(source)
     try:
         session.flush()
@@ -167,17 +191,27 @@ def ensure_source(
 
 
 def active_sources(
-    session: Session, kind: str | None = None, tenant_id: str | None = None
+    session: Session, kind: str | Iterable[str] | None = None, tenant_id: str | None = None
 ) -> list[SourceSpec]:
     query = select(Source).where(Source.active.is_(True)).order_by(Source.created_at, Source.id)
     if kind:
-        query = query.where(Source.kind == kind)
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        query = query.where(Source.kind.in_(kinds))
     if tenant_id:
         query = query.where(Source.tenant_id == tenant_id)
-    return [
-        SourceSpec(id=s.id, tenant_id=s.tenant_id, kind=s.kind, url=s.url, role=s.role)
-        for s in session.scalars(query)
-    ]
+    return [spec_of(s) for s in session.scalars(query)]
+
+
+def spec_of(source: Source) -> SourceSpec:
+    return SourceSpec(
+        id=source.id,
+        tenant_id=source.tenant_id,
+        kind=source.kind,
+        url=source.url,
+        role=source.role,
+        host_concurrency=source.host_concurrency,
+        host_min_interval_s=source.host_min_interval_s,
+    )
 
 
 def source_roles(session: Session, tenant_id: str) -> dict[str, str]:

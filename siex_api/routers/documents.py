@@ -1,17 +1,22 @@
-"""The tenant's documents and their keywords, read from the warehouse with DuckDB.
+"""The tenant's documents and their keywords, read from the warehouse with DuckDB, and
+documents pushed in.
 
-Queries open only the caller's tenant folders (``Warehouse.connect(tenant)``).
+Queries open only the caller's tenant folders (``Warehouse.connect(tenant)``). A push
+is written to the tenant's spool in the warehouse (``siex.push``) and processed by
+Dagster like a fetched page; the API itself runs no pipeline.
 """
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
-from siex_api.deps import WarehouseDep
+from siex.push import spool_document
+from siex_api.deps import SessionDep, WarehouseDep
 from siex_api.errors import ApiError
-from siex_api.schemas import DocumentOut, DocumentPage, KeywordOut
-from siex_api.security import Reader
+from siex_api.quota import quota_guard
+from siex_api.schemas import DocumentAccepted, DocumentOut, DocumentPage, DocumentPush, KeywordOut
+from siex_api.security import Reader, Writer
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -84,6 +89,38 @@ def list_documents(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+@router.post("", response_model=DocumentAccepted, status_code=status.HTTP_202_ACCEPTED)
+def push_document(
+    body: DocumentPush, caller: Writer, session: SessionDep, warehouse: WarehouseDep
+) -> DocumentAccepted:
+    """Push a document (``text`` or ``html``) to be processed like a fetched page:
+    documents → keywords → reports, in the tenant's partition of today (UTC). Answers
+    202 at once; the document is in ``GET /v1/documents`` once Dagster has run (the
+    ``pushed_documents_sensor`` checks every 15 s; while Dagster is down the push
+    waits in the warehouse). Pushing the same URL again stores a new version when the
+    content changed, and nothing when it did not. Counts against the plan's monthly
+    ``documents`` quota."""
+    with quota_guard(session, caller.tenant, "documents"):
+        pushed = spool_document(
+            warehouse,
+            caller.tenant.id,
+            str(body.url),
+            title=body.title,
+            text=body.text,
+            html=body.html,
+            lang=body.lang,
+            published_at=body.published_at,
+        )
+    return DocumentAccepted(
+        **pushed,
+        processing=(
+            f"queued for ingest_job, partition {pushed['date']}|{caller.tenant.id} "
+            "(pushed, no fetch): text, keywords and reports as for a fetched page; then "
+            f"GET /v1/documents/{pushed['doc_id']}"
+        ),
     )
 
 

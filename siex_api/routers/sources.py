@@ -20,16 +20,27 @@ def _out(source: Source) -> SourceOut:
         role=source.role,
         active=source.active,
         created_at=source.created_at,
+        host_concurrency=source.host_concurrency,
+        host_min_interval_s=source.host_min_interval_s,
     )
 
 
 @router.post("", response_model=SourceOut, status_code=status.HTTP_201_CREATED)
 def register(body: SourceCreate, caller: Writer, session: SessionDep) -> SourceOut:
-    """Register an RSS/Atom feed or a sitemap; the sensors poll it from their next tick.
-    Counts against the plan's source quota."""
+    """Register an RSS/Atom feed, a sitemap, a URL list or a site; the sensors poll it
+    from their next tick. Optional politeness for its hosts (a competitor's source can
+    only be gentler than the defaults). Counts against the plan's source quota."""
     with quota_guard(session, caller.tenant, "sources"):
         try:
-            source = add_source(session, caller.tenant.id, body.kind, str(body.url), body.role)
+            source = add_source(
+                session,
+                caller.tenant.id,
+                body.kind,
+                str(body.url),
+                body.role,
+                host_concurrency=body.host_concurrency,
+                host_min_interval_s=body.host_min_interval_s,
+            )
         except Conflict as exc:
             raise ApiError(409, "conflict", "this source is registered already") from exc
     return _out(source)

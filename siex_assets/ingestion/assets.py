@@ -15,7 +15,8 @@ from dagster import (
 from pydantic import Field
 
 from resources import FetcherResource, KeywordEngineResource, PlatformDBResource, WarehouseResource
-from siex import ingest
+from siex import ingest, push
+from siex.history import previous_fetches
 from siex.platform.service import active_sources
 from siex.web.feeds import SourceError
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions, today_utc
@@ -31,17 +32,32 @@ class PageToFetch(Config):
     published_at: str | None = None  # ISO 8601, as the feed or sitemap said
 
 
+class SourceProblem(Config):
+    """A part of a source the sensor could not read (a child sitemap, a cut-off file)."""
+
+    url: str
+    source_id: str = ""
+    reason: str
+    detail: str = ""
+
+
 class PagesConfig(Config):
-    """URLs a sensor saw change. Empty: crawl every active source of the tenant now."""
+    """URLs a sensor saw change, or documents pushed through the API. Both empty:
+    crawl every active source of the tenant now."""
 
     urls: list[PageToFetch] = Field(default_factory=list)
+    pushed: list[str] = Field(
+        default_factory=list, description="pushed_documents parts to ingest; nothing is fetched"
+    )
+    source_problems: list[SourceProblem] = Field(default_factory=list)
 
 
 @asset(
     partitions_def=tenant_day_partitions,
     group_name="ingestion",
     retry_policy=RETRY,
-    description="Raw HTML of the tenant's pages fetched that day (one Parquet part per run).",
+    description="Raw HTML of the tenant's new or changed pages fetched (or pushed) that day "
+    "(one Parquet part per run), and a page_history row per URL.",
     kinds={"parquet"},
     check_specs=[AssetCheckSpec("all_pages_fetched", asset="pages")],
 )
@@ -54,6 +70,8 @@ def pages(
 ) -> MaterializeResult:
     tenant, day = tenant_and_day(context)
     store = warehouse.get()
+    if config.pushed:
+        return _pushed_pages(context, store, tenant, day, config.pushed)
     if not config.urls and day != today_utc():
         # A backfill of a past day reprocesses the pages stored for it; fetching now
         # would file today's content under that day.
@@ -65,53 +83,93 @@ def pages(
             metadata={"requested": 0, "fetched": 0, "failed": 0, "stored_pages": stored},
             check_results=[_fetch_check([])],
         )
+    with platform.session() as session:
+        sources = active_sources(session, tenant_id=tenant)
     with fetcher.client() as client:
+        source_failures = [
+            ingest.failure_row(p.url, "source", p.reason, p.detail, p.source_id)
+            for p in config.source_problems
+        ]
         if config.urls:
             requests = [
                 ingest.PageRequest(u.url, u.source_id, u.title, ingest.parse_date(u.published_at))
                 for u in config.urls
             ]
-            source_failures = []
         else:
-            requests, source_failures = _discover_all(context, tenant, platform, client)
+            requests, failures = _discover_all(context, sources, client)
+            source_failures += failures
         requests = requests[: fetcher.max_urls_per_run]
+        ingest.configure_politeness(client, sources, requests)
+        previous = previous_fetches(store, tenant, [r.url for r in requests])
+        context.log.info(
+            f"fetching {len(requests)} pages ({len(previous)} seen before: conditional GET), "
+            f"at most {client.max_concurrency} at once, per host "
+            f"{client.gate.default_concurrency} at once and {client.gate.default_interval} s apart"
+        )
 
         def progress(done: int, total: int) -> None:
             if done == total or done % 25 == 0:
                 context.log.info(f"fetched {done}/{total} pages")
 
-        result = ingest.fetch_pages(requests, client, run_id=context.run_id, progress=progress)
+        result = ingest.fetch_pages(
+            requests,
+            client,
+            run_id=context.run_id,
+            progress=progress,
+            previous=previous,
+            tenant=tenant,
+        )
+    return _store_pages(context, store, tenant, day, result, source_failures, len(requests))
 
+
+def _pushed_pages(context, store, tenant: str, day: str, push_ids: list[str]):
+    """Documents pushed through the API become page rows; nothing is fetched."""
+    rows, missing = push.read_pushed(store, tenant, day, push_ids)
+    previous = previous_fetches(store, tenant, [r["url"] for r in rows])
+    result = push.pages_from_pushed(rows, previous, context.run_id, tenant)
+    for push_id in missing:
+        result.fail(push_id, "source", "push_missing", "no such part in pushed_documents")
+    context.log.info(f"{len(rows)} pushed documents, {result.unchanged} unchanged")
+    return _store_pages(context, store, tenant, day, result, [], len(push_ids), pushed=len(rows))
+
+
+def _store_pages(context, store, tenant, day, result, source_failures, requested, pushed=None):
     failures = [dict(f, run_id=context.run_id) for f in source_failures + result.failures]
     store.write("pages", tenant, day, result.rows, part=f"run-{context.run_id}")
+    store.write("page_history", tenant, day, result.history, part=f"run-{context.run_id}")
     store.write("failures", tenant, day, failures, part=f"fetch-{context.run_id}")
     for f in failures:
         context.log.warning(f"{f['stage']} failed for {f['url']}: {f['reason']} {f['detail']}")
-    return MaterializeResult(
-        metadata={
-            "requested": len(requests),
-            "fetched": len(result.rows),
-            "failed": len(failures),
-            "failures": MetadataValue.md(failures_markdown(failures)),
-        },
-        check_results=[_fetch_check(failures)],
-    )
+    changes: dict[str, int] = {}
+    for row in result.history:
+        changes[row["change"]] = changes.get(row["change"], 0) + 1
+    metadata = {
+        "requested": requested,
+        "fetched": len(result.rows),
+        "unchanged": result.unchanged,
+        "failed": len(failures),
+        "changes": MetadataValue.json(changes),
+        "failures": MetadataValue.md(failures_markdown(failures)),
+    }
+    if pushed is not None:
+        metadata["pushed"] = pushed
+    return MaterializeResult(metadata=metadata, check_results=[_fetch_check(failures)])
 
 
-def _discover_all(context, tenant, platform, client):
-    """Every URL the tenant's active sources announce now, and the unreadable sources."""
+def _discover_all(context, sources, client):
+    """Every URL the tenant's active sources announce now, and what could not be read."""
     requests, failures = [], ingest.StepResult()
-    with platform.session() as session:
-        sources = active_sources(session, tenant_id=tenant)
+    ingest.configure_politeness(client, sources)
     for source in sources:
         try:
-            found, _response = ingest.discover(source, client)
+            found = ingest.discover(source, client)
         except SourceError as exc:
             context.log.warning(f"source {source.url} unreadable: {exc}")
             failures.fail(source.url, "source", exc.reason, exc.detail, source.id)
             continue
-        requests += ingest.requests_from(source, found or [])
-        context.log.info(f"{source.kind} source {source.url}: {len(found or [])} URLs")
+        failures.failures += found.problems
+        requests += ingest.requests_from(source, found.urls or [])
+        context.log.info(f"{source.kind} source {source.url}: {len(found.urls or [])} URLs")
     return requests, failures.failures
 
 
@@ -133,7 +191,8 @@ def _fetch_check(failures: list[dict]) -> AssetCheckResult:
     partitions_def=tenant_day_partitions,
     group_name="ingestion",
     retry_policy=RETRY,
-    description="Clean text, title, language and publish time of each page (trafilatura).",
+    description="Clean text, title, language and publish time of each page (trafilatura); "
+    "only the pages a run fetched are extracted, merged into the day's documents.",
     kinds={"parquet"},
     check_specs=[AssetCheckSpec("every_document_has_text", asset="documents")],
 )
@@ -144,17 +203,27 @@ def documents(
 ) -> MaterializeResult:
     tenant, day = tenant_and_day(context)
     store = warehouse.get()
-    latest = ingest.latest_pages(store.read("pages", tenant, day).to_pylist())
-    context.log.info(f"extracting text from {len(latest)} pages")
-    result = ingest.build_documents(tenant, latest, keyword_engine.extractor())
-    store.write("documents", tenant, day, result.rows)
-    store.write("onpage", tenant, day, result.onpage)
+    todo, update = ingest.pages_to_extract(store, tenant, day, context.run_id)
+    context.log.info(
+        f"extracting text from {len(todo)} "
+        + ("new or changed pages of this run" if update else "stored pages (rebuilding the day)")
+    )
+    result = ingest.build_documents(tenant, todo, keyword_engine.extractor())
+    docs, onpage = result.rows, result.onpage
+    if update:  # merge into what earlier runs of the day extracted
+        replaced = {p["url"] for p in todo}
+        docs = ingest.merge_by_url(store.read("documents", tenant, day).to_pylist(), docs, replaced)
+        onpage = ingest.merge_by_url(
+            store.read("onpage", tenant, day).to_pylist(), onpage, replaced
+        )
+    store.write("documents", tenant, day, docs)
+    store.write("onpage", tenant, day, onpage)
     store.write(
         "failures",
         tenant,
         day,
         [dict(f, run_id=context.run_id) for f in result.failures],
-        part="extract",
+        part=f"extract-{context.run_id}" if update else "extract",
     )
     for failure in result.failures:
         context.log.warning(
@@ -173,6 +242,7 @@ def documents(
     return MaterializeResult(
         metadata={
             "documents": written.num_rows,
+            "extracted_pages": len(todo),
             "onpage_rows": len(result.onpage),
             "failed": len(result.failures),
             "languages": MetadataValue.json(langs),
