@@ -61,7 +61,8 @@ def run_demo(settings: Settings, log=print) -> dict:
     keywords = warehouse.read("keywords", tenant, day).num_rows
     report = warehouse.read("reports", tenant, day).column("markdown_path").to_pylist()
     seo_reports = {
-        r["kind"]: r["markdown_path"] for r in warehouse.read("report_index", tenant, day).to_pylist()
+        r["kind"]: r["markdown_path"]
+        for r in warehouse.read("report_index", tenant, day).to_pylist()
     }
     return {
         "documents": documents,
