@@ -116,7 +116,14 @@ def main(argv: list[str] | None = None) -> int:
         from siex_assets.demo import run_demo
 
         summary = run_demo(settings, log=lambda msg: print(msg, file=sys.stderr))
-        print(json.dumps({k: summary[k] for k in ("documents", "keywords", "report", "warehouse")}))
+        print(
+            json.dumps(
+                {
+                    k: summary[k]
+                    for k in ("documents", "keywords", "report", "seo_reports", "warehouse")
+                }
+            )
+        )
         return 0
     if args.command == "api":
         import uvicorn

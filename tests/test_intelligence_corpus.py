@@ -191,3 +191,31 @@ def test_document_vectors_are_computed_once_per_version(store):
     assert (again[by_url["https://a.example/soil"]] == soil).all()  # read back, not recomputed
     moon_now = again[by_url["https://a.example/moon"]]
     assert float(moon_now @ soil) > float(vectors[by_url["https://a.example/moon"]] @ soil)
+
+
+def test_pages_found_gone_leave_the_corpus_from_that_day(store):
+    from datetime import UTC, datetime
+
+    kept = store_document(store, "acme", "2026-03-01", "https://a.example/kept", ["kept"])
+    gone = store_document(store, "acme", "2026-03-01", "https://a.example/gone", ["gone"])
+
+    def history(day: str, doc_id: str, url: str, change: str) -> None:
+        store.write("page_history", "acme", day, [{
+            "url": url, "doc_id": doc_id, "source_id": "own-src", "change": change,
+            "fetched_at": datetime.fromisoformat(f"{day}T12:00:00+00:00").astimezone(UTC),
+            "http_status": 404 if change == "gone" else 200,
+        }], part=f"h-{doc_id}")  # fmt: skip
+
+    history("2026-03-01", kept, "https://a.example/kept", "new")
+    history("2026-03-01", gone, "https://a.example/gone", "new")
+    history("2026-03-03", gone, "https://a.example/gone", "gone")
+    assert {d.url for d in load_corpus(store, "acme", "2026-03-02").documents} == {
+        "https://a.example/kept", "https://a.example/gone",
+    }  # fmt: skip
+    assert [d.url for d in load_corpus(store, "acme", "2026-03-03").documents] == [
+        "https://a.example/kept"
+    ]
+    # Back again later (a new version is fetched): it returns.
+    store_document(store, "acme", "2026-03-05", "https://a.example/gone", ["gone"], version="v2")
+    history("2026-03-05", gone, "https://a.example/gone", "changed")
+    assert len(load_corpus(store, "acme", "2026-03-05").documents) == 2

@@ -94,6 +94,11 @@ _DOCUMENTS = """
            content_hash, word_count, date AS last_seen,
            min(date) OVER (PARTITION BY doc_id) AS first_seen {text}
     FROM documents WHERE date <= ?::DATE {since}
+      AND doc_id NOT IN (  -- pages whose latest fetch by that day found them gone (404/410)
+        SELECT doc_id FROM (
+            SELECT doc_id, change FROM page_history WHERE date <= ?::DATE
+            QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY fetched_at DESC) = 1
+        ) WHERE change = 'gone')
     QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY date DESC, fetched_at DESC) = 1
 """
 # The keywords of each document's latest version, from the last day they were written.
@@ -124,7 +129,8 @@ def load_corpus(
 
     ``roles`` maps source ids to "own" or "competitor" (from the platform database);
     documents of unknown sources, pushed ones included, count as the tenant's own.
-    ``since`` keeps only documents seen on or after that day.
+    ``since`` keeps only documents seen on or after that day. Pages whose latest fetch
+    up to ``day`` found them gone (404 or 410) are left out.
     """
     check_tenant(tenant), check_date(day)
     if since is not None:
@@ -133,7 +139,7 @@ def load_corpus(
     documents_sql = _DOCUMENTS.format(
         text=", text" if with_text else "", since="AND date >= ?::DATE" if since else ""
     )
-    params = [day, since] if since else [day]
+    params = [day, since, day] if since else [day, day]
     con = warehouse.connect(tenant)
     try:
         rows = con.execute(documents_sql, params).fetchall()
