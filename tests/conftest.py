@@ -70,12 +70,25 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        """As GET without the body; recorded in ``server.heads``, not ``server.requests``.
+        A route with a handler answers 405, like servers that refuse HEAD."""
+        self._answer(with_body=False)
+
+    def _answer(self, with_body: bool) -> None:
         server: LocalServer = self.server.owner  # type: ignore[attr-defined]
-        server.requests.append((self.path, dict(self.headers)))
+        (server.requests if with_body else server.heads).append((self.path, dict(self.headers)))
         route = server.routes.get(self.path)
         if route is None:
             route = Route(status=404, body=b"<html><body>not found</body></html>")
         if route.handler:
+            if not with_body:
+                self.send_response(405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             route.handler(self)
             return
         self.send_response(route.status)
@@ -83,7 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(route.body)))
         self.end_headers()
-        self.wfile.write(route.body)
+        if with_body:
+            self.wfile.write(route.body)
 
     def log_message(self, *args) -> None:
         pass
@@ -94,7 +108,8 @@ class LocalServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, dict]] = []
+        self.requests: list[tuple[str, dict]] = []  # GETs
+        self.heads: list[tuple[str, dict]] = []  # HEADs
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -427,6 +427,10 @@ def test_unknown_internal_targets_are_asked_most_linked_first(store):
 
 
 def test_link_check_is_bounded_polite_and_obeys_robots(server):
+    """Through the project's fetcher: HEAD first, robots.txt read once and obeyed, a
+    pause between two requests to the host, at most ``max_urls`` URLs."""
+    import time
+
     server.routes["/robots.txt"] = Route(
         body=b"User-agent: *\nDisallow: /private\n", headers={"Content-Type": "text/plain"}
     )
@@ -434,9 +438,10 @@ def test_link_check_is_bounded_polite_and_obeys_robots(server):
     server.routes["/moved"] = Route(status=301, headers={"Location": "/ok"})
     server.routes["/error"] = Route(status=500, body=b"oops")
     urls = [server.url(p) for p in ("/ok", "/gone", "/moved", "/private/x", "/error", "/ok#top")]
-    waits = []
-    with Fetcher(user_agent="siex-test/1.0", timeout_s=5, retries=0) as fetcher:
-        rows = check_urls(urls, fetcher, max_urls=5, delay_s=0.2, sleep=waits.append)
+    started = time.monotonic()
+    with Fetcher(user_agent="siex-test/1.0", timeout_s=5, retries=0, min_interval_s=0.2) as fetcher:
+        rows = check_urls(urls, fetcher, max_urls=5)
+    elapsed = time.monotonic() - started
     by_path = {r["url"].removeprefix(server.base): r for r in rows}
     assert list(by_path) == ["/ok", "/gone", "/moved", "/private/x", "/error"]  # 5 at most
     assert (by_path["/ok"]["status"], by_path["/ok"]["reason"]) == (200, "")
@@ -444,10 +449,14 @@ def test_link_check_is_bounded_polite_and_obeys_robots(server):
     assert by_path["/moved"]["final_url"] == server.url("/ok") and not by_path["/moved"]["reason"]
     assert by_path["/private/x"]["reason"] == "robots_disallowed"
     assert by_path["/error"]["reason"] == "http_500"
-    paths = [path for path, _headers in server.requests]
-    assert "/private/x" not in paths and paths.count("/robots.txt") == 1
-    assert all(h.get("User-Agent") == "siex-test/1.0" for _p, h in server.requests)
-    assert waits and all(0 < w <= 0.2 for w in waits)  # one host: a pause between requests
+    heads = [path for path, _headers in server.heads]
+    gets = [path for path, _headers in server.requests]
+    assert heads == ["/ok", "/gone", "/moved", "/ok", "/error"]  # HEAD first, redirect followed
+    assert gets == ["/robots.txt", "/gone", "/error"]  # GET only to confirm an error answer
+    assert "/private/x" not in heads + gets
+    assert all(h.get("User-Agent") == "siex-test/1.0" for _p, h in server.requests + server.heads)
+    # Eight requests to one host, each start at least 0.2 s after the one before.
+    assert elapsed >= 7 * 0.2
 
 
 @pytest.fixture
@@ -479,7 +488,7 @@ def test_audit_and_link_assets_on_a_real_ingest_of_the_demo_sites(siex_home, dem
             partition_key=tenant_day_key("demo", day),
             resources=build_resources(siex_home),
             instance=instance,
-            run_config={"ops": {"internal_link_status": {"config": {"delay_s": 0.0}}}},
+            run_config={"ops": {"internal_link_status": {"config": {"max_urls": 50}}}},
         )
     assert result.success
     store = Warehouse(siex_home.warehouse_dir)

@@ -30,6 +30,7 @@ class Token:
     kind: str
     stem: str = ""
     sentence_start: bool = False
+    title_case: bool = False  # in a Title Case line, where capitals say nothing about names
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Candidate:
     def text(self) -> str:
         """The most frequent surface form; lower case unless it is a name or an acronym."""
         surface = max(self.surfaces.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-        return surface if self.capitalized * 2 > self.count else surface.lower()
+        return surface if self.capitalized * 2 >= self.count else surface.lower()
 
     @property
     def words(self) -> list[str]:
@@ -72,7 +73,24 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
         for part in _split_elision(raw, kit):
             tokens.append(_classify(part, kit, at_start))
             at_start = False
+    _mark_title_case(tokens)
     return tokens
+
+
+def _mark_title_case(tokens: list[Token]) -> None:
+    """Flag the words of headline-style lines ("Drip Irrigation Basics For Beginners"):
+    most of their words are capitalized, so a capital there is no sign of a name."""
+    start = 0
+    for end in range(len(tokens) + 1):
+        if end < len(tokens) and not (
+            tokens[end].kind == BREAK and _SENTENCE_END.fullmatch(tokens[end].surface)
+        ):
+            continue
+        words = [t for t in tokens[start:end] if t.kind != BREAK and t.surface[0].isalpha()]
+        if len(words) >= 3 and sum(t.surface[0].isupper() for t in words) >= 0.7 * len(words):
+            for t in words:
+                t.title_case = True
+        start = end + 1
 
 
 def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
@@ -97,6 +115,15 @@ def _word_class(lower: str, kit: LanguageKit) -> tuple[str, str]:
     if lower in kit.stopwords or len(lower) < 2 or not any(ch.isalpha() for ch in lower):
         return BREAK, lower
     return CONTENT, kit.stem(lower)
+
+
+def _inner_capital(token: Token) -> bool:
+    """SpaceX, iPhone, NASA: capitals after the first letter mark a name wherever it stands."""
+    return any(ch.isupper() for ch in token.surface[1:])
+
+
+def _written_as_name(token: Token) -> bool:
+    return _inner_capital(token) or (token.surface[0].isupper() and not token.title_case)
 
 
 def find_candidates(tokens: list[Token], max_words: int) -> dict[tuple[str, ...], Candidate]:
@@ -126,7 +153,7 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict) -> No
             cand.count += 1
             cand.surfaces[" ".join(t.surface for t in span)] += 1
             content = [t for t in span if t.kind == CONTENT]
-            if all(t.surface[0].isupper() for t in content) and not (
-                span[0].sentence_start and len(content) == 1
+            if all(_written_as_name(t) for t in content) and not (
+                span[0].sentence_start and len(content) == 1 and not _inner_capital(span[0])
             ):
                 cand.capitalized += 1

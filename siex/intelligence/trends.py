@@ -4,7 +4,9 @@ Documents are placed on the day they appeared (publish date, else the day SIE-X 
 saw them). For each keyword (by its stems, so "raised bed" and "Raised beds" count
 together) the report counts the documents of the current period that carry it among
 their top keywords, against the period before. Growth is smoothed, (current + 1) /
-(previous + 1), so one document more on a rare keyword is not an infinite rise.
+(previous + 1), so one document more on a rare keyword is not an infinite rise, and a
+keyword rises or falls only when two documents at least carry it in the period that
+counts: one mention is not a trend.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from siex.intelligence.publish import Chart, Report
 
 KIND = "keyword_trends"
 RISING_GROWTH = 1.5  # at least half as many documents again, and one more at least
+MIN_DOCUMENTS = 2  # a keyword on one document, now or before, is no trend yet
 STATUS_ORDER = {"new": 0, "rising": 1, "falling": 2, "steady": 3}
 
 
@@ -71,9 +74,9 @@ def build_trends(corpus: Corpus, period_days: int = 7, top_n: int = 15) -> Repor
         growth = (now + 1) / (before + 1)
         if now and key not in earlier:
             status = "new"
-        elif growth >= RISING_GROWTH and now - before >= 1:
+        elif growth >= RISING_GROWTH and now - before >= 1 and now >= MIN_DOCUMENTS:
             status = "rising"
-        elif growth <= 1 / RISING_GROWTH and before - now >= 1:
+        elif growth <= 1 / RISING_GROWTH and before - now >= 1 and before >= MIN_DOCUMENTS:
             status = "falling"
         else:
             status = "steady"
@@ -170,25 +173,40 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int) -> st
 
 
 def _lines_chart(rows: list[dict], days: list[date], current_start: date, top_n: int) -> bytes:
-    chosen = [r for r in rows if r["status"] in ("new", "rising")][: min(top_n, 6)]
-    with charts.figure(9, 4) as (fig, ax):
-        if not chosen:
-            charts.empty(ax, "no new or rising keywords in this period")
+    """One small panel per keyword (new and rising first, then falling): documents per
+    day as bars, the running total as a line, the start of the current period dashed."""
+    chosen = [r for r in rows if r["status"] in ("new", "rising")][:6]
+    chosen += [r for r in rows if r["status"] == "falling"][: max(0, 6 - len(chosen))]
+    if not chosen:
+        with charts.figure(8, 2.5) as (fig, ax):
+            charts.empty(ax, "no new, rising or falling keywords in this period")
             return charts.png(fig)
-        for colour, row in zip(charts.PALETTE, chosen, strict=False):
-            series, total = [], 0
-            for n in json.loads(row["daily_documents"]):
+    columns = min(3, len(chosen))
+    lines = (len(chosen) + columns - 1) // columns
+    fig, axes = charts.plt.subplots(
+        lines, columns, figsize=(3.4 * columns, 2.3 * lines), sharex=True, squeeze=False
+    )
+    try:
+        for ax, row in zip(axes.flat, chosen, strict=False):
+            daily = json.loads(row["daily_documents"])
+            colour = charts.RED if row["status"] == "falling" else charts.GREEN
+            ax.bar(days, daily, color=colour, alpha=0.35, width=0.8)
+            total, running = 0, []
+            for n in daily:
                 total += n
-                series.append(total)
-            ax.plot(
-                days, series, label=charts.shorten(row["keyword"], 30), color=colour, linewidth=2
-            )
-        ax.axvline(current_start, color=charts.GREY, linestyle="--", linewidth=1)
-        ax.set_ylabel("documents so far (cumulative)")
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+                running.append(total)
+            ax.plot(days, running, color=colour, linewidth=2)
+            ax.axvline(current_start, color=charts.GREY, linestyle="--", linewidth=1)
+            ax.set_title(f"{charts.shorten(row['keyword'], 28)} ({row['status']})", fontsize=9)
+            ax.yaxis.get_major_locator().set_params(integer=True)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(chosen) :]:
+            ax.set_axis_off()
         fig.autofmt_xdate()
+        fig.supylabel("documents: per day (bars), so far (line)", fontsize=8)
         return charts.png(fig)
+    finally:
+        charts.plt.close(fig)
 
 
 def _change_chart(rows: list[dict], top_n: int) -> bytes:

@@ -208,6 +208,15 @@ class Fetcher:
         """
         return self._get(url, etag, last_modified, accept, max_bytes, sink, check_robots=True)
 
+    def check(self, url: str) -> FetchResult:
+        """What ``url`` answers, without its body: a HEAD, then a GET read no further
+        than its first piece when the HEAD was refused or failed (some servers mishandle
+        HEAD). robots.txt, host turns and redirects as for ``get``; no retries."""
+        result = self._get_once(url, None, None, None, 2**62, None, True, method="HEAD")
+        if result.status is not None and result.status >= 400:
+            result = self._get_once(url, None, None, None, 2**62, _Collect(1), True)
+        return result
+
     def _get(
         self,
         url: str,
@@ -244,6 +253,7 @@ class Fetcher:
         max_bytes: int,
         sink: BodySink | None,
         check_robots: bool,
+        method: str = "GET",
     ) -> FetchResult:
         headers = {}
         if etag:
@@ -253,7 +263,7 @@ class Fetcher:
         result = FetchResult(url=url, final_url=url)
         visited: list[str] = []
         try:
-            request = self.client.build_request("GET", url, headers=headers)
+            request = self.client.build_request(method, url, headers=headers)
             while True:
                 target = str(request.url)
                 if len(visited) > self.max_redirects:

@@ -37,9 +37,6 @@ from siex_assets.partitions import tenant_and_day, tenant_day_partitions, today_
 class LinkCheckConfig(Config):
     enabled: bool = True
     max_urls: int = Field(default=100, ge=0, le=2000, description="URLs asked per run at most")
-    delay_s: float = Field(
-        default=0.5, ge=0, le=30, description="pause between two requests to one host"
-    )
     recheck_days: int = Field(default=7, ge=1, le=365, description="ask a checked URL again after")
 
 
@@ -47,8 +44,9 @@ class LinkCheckConfig(Config):
     deps=[documents],
     partitions_def=tenant_day_partitions,
     group_name=GROUP,
-    description="Internal link targets never fetched, asked with HEAD (bounded, polite, "
-    "robots.txt obeyed) so the audit can tell broken links; only for today's partition.",
+    description="Internal link targets never fetched, asked with HEAD (bounded; the "
+    "fetcher's robots.txt and per-host politeness) so the audit can tell broken links; "
+    "only for today's partition.",
     kinds={"parquet"},
 )
 def internal_link_status(
@@ -70,7 +68,7 @@ def internal_link_status(
     )
     context.log.info(f"checking {len(urls)} internal link targets of {tenant}")
     with fetcher.client() as client:
-        rows = check_urls(urls, client, max_urls=config.max_urls, delay_s=config.delay_s)
+        rows = check_urls(urls, client, max_urls=config.max_urls)
     store.write("link_checks", tenant, day, rows, part=f"run-{context.run_id}")
     failed = [r for r in rows if r["reason"]]
     for row in failed:
