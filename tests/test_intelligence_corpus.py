@@ -219,3 +219,27 @@ def test_pages_found_gone_leave_the_corpus_from_that_day(store):
     store_document(store, "acme", "2026-03-05", "https://a.example/gone", ["gone"], version="v2")
     history("2026-03-05", gone, "https://a.example/gone", "changed")
     assert len(load_corpus(store, "acme", "2026-03-05").documents) == 2
+
+
+def test_the_trends_sql_of_docs_reports_md_runs_and_finds_the_competitor_keyword(tmp_path):
+    import re
+    from pathlib import Path
+
+    store = Warehouse(tmp_path / "warehouse")
+    _trend_corpus(store)
+    for i in range(2):  # only the competitor writes about hydroponics, twice this week
+        store_document(store, "acme", "2026-03-13", f"https://r.example/h{i}", ["hydroponics"],
+                       source_id="s-rival")  # fmt: skip
+    corpus = load_corpus(store, "acme", "2026-03-14", roles={"s-rival": "competitor"})
+    publish(store, tmp_path / "reports", "demo", corpus.day, build_trends(corpus))
+    text = (Path(__file__).parent.parent / "docs" / "reports.md").read_text()
+    [query] = [
+        q for q in re.findall(r"```sql\n(.*?)```", text, re.S) if "report_keyword_trends" in q
+    ]
+    con = store.connect("demo")
+    try:
+        rows = con.execute(query).fetchall()
+    finally:
+        con.close()
+    # drip irrigation is new too, but the own site wrote about it as well: not listed.
+    assert rows == [("hydroponics", 2, 2, "https://r.example/h0")]

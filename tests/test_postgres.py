@@ -37,15 +37,15 @@ def test_demo_on_postgres_keeps_runs_and_platform_tables_there(tmp_path, pg_data
         SIEX_SECRET_KEY="pg-test",
         SIEX_DEMO_PORT=str(_free_port()),
     )
-    out = subprocess.run([SIEX, "demo"], capture_output=True, env=env, timeout=300, cwd=REPO_ROOT)
+    out = subprocess.run([SIEX, "demo"], capture_output=True, env=env, timeout=600, cwd=REPO_ROOT)
     assert out.returncode == 0, out.stderr.decode()[-3000:]
     summary = json.loads(out.stdout.decode().strip().splitlines()[-1])
     assert summary["documents"] > 0
 
     conn = psycopg2.connect(pg_database)
     with conn.cursor() as cur:
-        cur.execute("SELECT pipeline_name, status FROM runs")
-        assert cur.fetchall() == [("ingest_job", "SUCCESS")]
+        cur.execute("SELECT pipeline_name, status FROM runs ORDER BY create_timestamp")
+        assert cur.fetchall() == [("ingest_job", "SUCCESS"), ("seo_reports_job", "SUCCESS")]
         cur.execute("SELECT id FROM tenants")
         assert cur.fetchall() == [("demo",)]
         cur.execute("SELECT count(*) FROM sources WHERE tenant_id = 'demo'")
