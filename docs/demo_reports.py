@@ -47,6 +47,8 @@ def excerpt(markdown: str, kind: str, base_url: str) -> str:
                 continue
         else:
             table_rows = 0
+        if line.startswith("#"):
+            line = "##" + line  # the report's sections sit under its own heading here
         line = re.sub(r"!\[([^\]]*)\]\(([^)]+\.png)\)", r"![\1](img/reports/\2)", line)
         out.append(line.replace(base_url, "https://demo.example"))
     return "\n".join(out).strip()
