@@ -18,10 +18,14 @@ from dagster import (
 )
 
 from resources import PlatformDBResource
-from siex.platform.service import tenant_ids
 from siex_assets.intelligence.assets import GROUP
 from siex_assets.jobs import ingest_job
-from siex_assets.partitions import TENANT_TAG, tenant_day_key, tenant_day_partitions
+from siex_assets.partitions import (
+    TENANT_TAG,
+    every_tenant_on,
+    tenant_day_key,
+    tenant_day_partitions,
+)
 
 seo_reports_job = define_asset_job(
     "seo_reports_job",
@@ -59,16 +63,4 @@ def reports_after_ingest(context: RunStatusSensorContext):
 )
 def daily_seo_reports_schedule(context: ScheduleEvaluationContext, platform: PlatformDBResource):
     day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
-    known = set(context.instance.get_dynamic_partitions("tenant"))
-    with platform.session() as session:
-        tenants = [t for t in tenant_ids(session) if t in known]
-    if not tenants:
-        return SkipReason("no tenants yet")
-    return [
-        RunRequest(
-            run_key=f"seo:{tenant}:{day}",
-            partition_key=tenant_day_key(tenant, day),
-            tags={TENANT_TAG: tenant},
-        )
-        for tenant in tenants
-    ]
+    return every_tenant_on(context, platform, day, "seo")

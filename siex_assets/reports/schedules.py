@@ -4,17 +4,14 @@ from datetime import timedelta
 
 from dagster import (
     DefaultScheduleStatus,
-    RunRequest,
     ScheduleEvaluationContext,
-    SkipReason,
     define_asset_job,
     schedule,
 )
 
 from resources import PlatformDBResource
-from siex.platform.service import tenant_ids
 from siex_assets.keywords.assets import keyword_stats
-from siex_assets.partitions import TENANT_TAG, tenant_day_key, tenant_day_partitions
+from siex_assets.partitions import every_tenant_on, tenant_day_partitions
 from siex_assets.reports.assets import daily_seo_report
 
 report_job = define_asset_job(
@@ -33,16 +30,4 @@ report_job = define_asset_job(
 )
 def daily_reports_schedule(context: ScheduleEvaluationContext, platform: PlatformDBResource):
     day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
-    known = set(context.instance.get_dynamic_partitions("tenant"))
-    with platform.session() as session:
-        tenants = [t for t in tenant_ids(session) if t in known]
-    if not tenants:
-        return SkipReason("no tenants yet")
-    return [
-        RunRequest(
-            run_key=f"report:{tenant}:{day}",
-            partition_key=tenant_day_key(tenant, day),
-            tags={TENANT_TAG: tenant},
-        )
-        for tenant in tenants
-    ]
+    return every_tenant_on(context, platform, day, "report")
