@@ -22,6 +22,25 @@ def _pg_admin():
     return conn
 
 
+@pytest.fixture(autouse=True)
+def no_dagster_instance_left_open():
+    """Fail the test that leaves a Dagster instance entered. An entered instance puts its
+    state storage in a ContextVar; left there after the instance is gone, it breaks the
+    next ``Definitions`` load of the process ("undefined DagsterInstance weakref") in an
+    unrelated test. Contexts built by ``build_schedule_context`` and friends open such an
+    instance on first use: use them in a ``with`` block."""
+    import gc
+
+    from dagster._core.storage.defs_state import base as defs_state
+
+    before = defs_state.DefsStateStorage.get()
+    yield
+    gc.collect(1)  # an unclosed context's storage comes back when it is collected: now
+    if defs_state.DefsStateStorage.get() is not before:
+        defs_state._current_storage.set(before)  # the tests after start clean
+        pytest.fail("a Dagster instance was left entered (use contexts in a `with` block)")
+
+
 @pytest.fixture
 def pg_database():
     """A fresh database on the machine's PostgreSQL server, dropped afterwards."""

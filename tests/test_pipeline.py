@@ -232,10 +232,10 @@ def test_daily_schedule_requests_yesterday_per_tenant(siex_home, instance):
     make_tenant(siex_home, "beta")
     instance.add_dynamic_partitions(tenant_partitions.name, ["acme", "beta"])
     when = datetime(2026, 11, 27, 0, 15, tzinfo=UTC)
-    context = build_schedule_context(
+    with build_schedule_context(
         instance=instance, scheduled_execution_time=when, resources=build_resources(siex_home)
-    )
-    requests = daily_reports_schedule(context)
+    ) as context:
+        requests = daily_reports_schedule(context)
     keys = sorted(r.partition_key for r in requests)
     assert keys == ["2026-11-26|acme", "2026-11-26|beta"]
     assert len({r.run_key for r in requests}) == 2
@@ -254,14 +254,14 @@ def test_run_failure_sensor_records_failed_runs_once(siex_home, instance, tmp_pa
         e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE
     )
     for _ in range(2):
-        context = build_run_status_sensor_context(
+        with build_run_status_sensor_context(
             sensor_name="record_run_failures",
             dagster_event=failure_event,
             dagster_instance=instance,
             dagster_run=run,
             resources=build_resources(siex_home),
-        ).for_run_failure()
-        record_run_failures(context)
+        ) as context:
+            record_run_failures(context.for_run_failure())
     with session_scope(siex_home.platform_db_url) as session:
         rows = session.scalars(select(RunFailure)).all()
     assert len(rows) == 1
