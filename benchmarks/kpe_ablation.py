@@ -1,0 +1,101 @@
+"""Keyphrase ablations in-process: F1@10 of engine variants, scored by the shared metric.
+
+`benchmarks/kpe.py` measures the engine as users run it (`siex extract`, beside the
+anchors). This script is for choosing its design: it runs variants of the
+``KeywordExtractor`` inside one process over the first N documents of each data set
+and scores them with the harness's own matching rule (``kpe_text``: stemmed exact
+match, all gold keys), so a row of the design tables in docs/benchmarks.md can be
+reproduced in a minute.
+
+    .venv/bin/python benchmarks/kpe_ablation.py --datasets Inspec-test-uncontr,SemEval2017 \\
+        --variant default --variant statistical --limit 100
+
+Variants are named in ``VARIANTS``: keyword arguments of ``KeywordExtractor``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HARNESS = REPO.parent / "shared" / "bench" / "kpe"
+DATA = REPO.parent / "shared" / "data" / "kpe"
+
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "statistical": {"mode": "statistical"},
+    "all-layers": {"model_layers": None},
+}
+
+
+def load(path: Path, limit: int | None) -> list[dict]:
+    docs = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                docs.append(json.loads(line))
+            if limit and len(docs) >= limit:
+                break
+    return docs
+
+
+def dataset_path(name: str, extra: list[Path]) -> Path:
+    for folder in (DATA, *extra):
+        if (folder / f"{name}.jsonl").is_file():
+            return folder / f"{name}.jsonl"
+    path = Path(name)
+    if path.is_file():
+        return path
+    raise SystemExit(f"no data set {name!r} in {DATA} or {[str(e) for e in extra]}")
+
+
+def f1_at(extractor, docs: list[dict], k: int = 10, batch_size: int = 32) -> tuple[float, float]:
+    """Macro F1@k over ``docs`` and documents per second of the extraction alone."""
+    sys.path.insert(0, str(HARNESS))
+    import kpe_text
+
+    started = time.perf_counter()
+    results = list(extractor.extract_stream(docs, top_k=k, batch_size=batch_size))
+    seconds = time.perf_counter() - started
+    total = 0.0
+    for doc, keywords in zip(docs, results, strict=True):
+        lang = doc.get("lang", "en")
+        gold = set(kpe_text.dedup_norm(doc["keys"], lang))
+        preds = kpe_text.dedup_norm([kw.text for kw in keywords], lang)[:k]
+        hits = sum(p in gold for p in preds)
+        p, r = hits / k, (hits / len(gold) if gold else 0.0)
+        total += 2 * p * r / (p + r) if p + r else 0.0
+    return 100 * total / len(docs), len(docs) / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--datasets", default="Inspec-test-uncontr,SemEval2017,WikiNews")
+    parser.add_argument("--extra-dir", action="append", type=Path, default=[])
+    parser.add_argument("--variant", action="append", default=[])
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--k", type=int, default=10)
+    args = parser.parse_args()
+
+    from siex.engine import KeywordExtractor
+
+    names = args.datasets.split(",")
+    data = {n: load(dataset_path(n, args.extra_dir), args.limit) for n in names}
+    print("| variant | " + " | ".join(names) + " | mean |")
+    print("| --- | " + " | ".join("--:" for _ in names) + " | --: |")
+    for variant in args.variant or ["default"]:
+        extractor = KeywordExtractor(**VARIANTS[variant])
+        scores = [f1_at(extractor, data[n], args.k)[0] for n in names]
+        cells = " | ".join(f"{s:.1f}" for s in scores)
+        print(f"| {variant} | {cells} | {sum(scores) / len(scores):.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
