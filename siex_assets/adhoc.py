@@ -105,7 +105,8 @@ def ingest_source_once(
     problems = [{k: p[k] for k in ("url", "source_id", "reason", "detail")} for p in found.problems]
     urls = [
         {"url": p.url, "source_id": source.id, "title": p.title,
-         "published_at": p.published_at.isoformat() if p.published_at else None}
+         "published_at": p.published_at.isoformat() if p.published_at else None,
+         **({"images": list(p.images)} if p.images else {})}
         for p in found.urls
     ]  # fmt: skip
     from siex_assets.definitions import build_definitions
