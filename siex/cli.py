@@ -112,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(summary(errors=exc.errors)))
             return 1
         print(json.dumps(result))
-        return 1 if "run_failed" in result["errors"] else 0
+        pages = result["fetched"] + result["unchanged"] + result["failed"]
+        # Nothing ingested while something went wrong (every child sitemap unreadable,
+        # say), or a run failed: not a success for a script to build on.
+        return 1 if "run_failed" in result["errors"] or (result["errors"] and not pages) else 0
     if args.command == "demo":
         from siex_assets.demo import run_demo
 

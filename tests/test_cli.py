@@ -330,6 +330,18 @@ def test_ingest_of_an_unreadable_source_or_unknown_tenant_still_prints_the_contr
     status, result, _stderr = _ingest(home, "acme", server.url("/article.html"))
     assert status == 1 and result["failed"] == 0 and result["fetched"] == 0
     assert set(result["errors"]) == {"feed_not_parseable", "sitemap_not_xml", "urllist_empty"}
+    # An index none of whose sitemaps answers: read, but nothing to ingest.
+    index = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{server.url(p)}</loc></sitemap>" for p in ("/s1.xml", "/s2.xml"))
+        + "</sitemapindex>"
+    )
+    server.routes["/index.xml"] = Route(
+        body=index.encode(), headers={"Content-Type": "application/xml"}
+    )
+    status, result, _stderr = _ingest(home, "acme", "--kind", "sitemap", server.url("/index.xml"))
+    assert status == 1 and result == {**empty, "errors": {"http_404": 2}}
     status, result, stderr = _ingest(home, "nobody", server.url("/article.html"))
     assert status == 1 and result == {**empty, "errors": {"unknown_tenant": 1}}
     assert "no tenant" in stderr
