@@ -101,17 +101,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "ingest":
-        from siex_assets.adhoc import IngestError, ingest_source_once
+        from siex_assets.adhoc import IngestError, ingest_source_once, summary
 
         try:
-            summary = ingest_source_once(
+            result = ingest_source_once(
                 settings, args.tenant, args.url, args.kind, log=lambda m: print(m, file=sys.stderr)
             )
         except IngestError as exc:
-            print(json.dumps({"error": str(exc)}))
+            print(f"siex ingest: {exc}", file=sys.stderr)
+            print(json.dumps(summary(errors=exc.errors)))
             return 1
-        print(json.dumps(summary))
-        return 0
+        print(json.dumps(result))
+        pages = result["fetched"] + result["unchanged"] + result["failed"]
+        # Nothing ingested while something went wrong (every child sitemap unreadable,
+        # say), or a run failed: not a success for a script to build on.
+        return 1 if "run_failed" in result["errors"] or (result["errors"] and not pages) else 0
     if args.command == "demo":
         from siex_assets.demo import run_demo
 

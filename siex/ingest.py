@@ -70,6 +70,7 @@ class PageRequest:
     source_id: str = ""
     title: str = ""
     published_at: datetime | None = None
+    images: tuple[str, ...] = ()  # image:loc of its sitemap entry
 
 
 def doc_id(tenant: str, url: str) -> str:
@@ -296,7 +297,7 @@ def unique_pages(found: Iterable[DiscoveredUrl]) -> list[DiscoveredUrl]:
 
 
 def requests_from(source: SourceSpec, found: Iterable[DiscoveredUrl]) -> list[PageRequest]:
-    return [PageRequest(d.url, source.id, d.title, d.published_at) for d in found]
+    return [PageRequest(d.url, source.id, d.title, d.published_at, d.images) for d in found]
 
 
 # -- fetch ---------------------------------------------------------------------------
@@ -487,6 +488,7 @@ def _record(
             "published_at": req.published_at,
             "run_id": run_id,
             "content_language": _first_language(response.content_language),
+            "sitemap_images": list(req.images),
         }
     )
 

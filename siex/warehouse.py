@@ -44,6 +44,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("published_at", _ts),
             ("run_id", pa.string()),
             ("content_language", pa.string()),  # Content-Language, or a pushed document's lang
+            ("sitemap_images", pa.list_(pa.string())),  # image:loc of the page's sitemap entry
         ]
     ),
     # One row per fetch (or pushed document) of a URL: new, changed, unchanged or gone.
@@ -244,16 +245,21 @@ class Warehouse:
         return con
 
     def _select(self, table: str, tenant: str | None) -> str:
+        """Every column of the table's schema, typed as stored, whatever the files hold:
+        a column added after some files were written (or before any file has it) reads
+        as NULL in the files without it, never as a missing column."""
         tenant_dir = f"tenant={check_tenant(tenant)}" if tenant else "tenant=*"
         pattern = self.root / table / tenant_dir / "date=*" / "*.parquet"
+        columns = ", ".join(
+            [f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in SCHEMAS[table]]
+            + ["CAST(NULL AS VARCHAR) AS tenant", "CAST(NULL AS DATE) AS date"]
+        )
+        template = f"SELECT {columns} WHERE false"
         if not list((self.root / table).glob(f"{tenant_dir}/date=*/*.parquet")):
-            columns = ", ".join(
-                [f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in SCHEMAS[table]]
-                + ["CAST(NULL AS VARCHAR) AS tenant", "CAST(NULL AS DATE) AS date"]
-            )
-            return f"SELECT {columns} WHERE false"
+            return template
         path = str(pattern).replace("'", "''")
         return (
+            f"{template} UNION ALL BY NAME "
             f"SELECT * FROM read_parquet('{path}', hive_partitioning = true, "
             "union_by_name = true, hive_types = {'tenant': VARCHAR, 'date': DATE})"
         )
@@ -276,12 +282,14 @@ class Warehouse:
 
 
 def _duck_type(arrow_type: pa.DataType) -> str:
+    """The type DuckDB reads a Parquet column of ``arrow_type`` as (so the template of
+    ``Warehouse._select`` changes no column's type)."""
     if pa.types.is_timestamp(arrow_type):
-        return "TIMESTAMPTZ"
+        return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
     if pa.types.is_integer(arrow_type):
-        return "BIGINT" if arrow_type.bit_width == 64 else "INTEGER"
+        return {8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT"}[arrow_type.bit_width]
     if pa.types.is_floating(arrow_type):
-        return "DOUBLE"
+        return "FLOAT" if arrow_type.bit_width == 32 else "DOUBLE"
     if pa.types.is_boolean(arrow_type):
         return "BOOLEAN"
     if pa.types.is_list(arrow_type):

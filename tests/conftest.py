@@ -147,6 +147,17 @@ class LocalServer:
 
 
 @pytest.fixture
+def demo_sites():
+    """The demo tenant's own and competitor sites served on loopback; their base URL."""
+    from siex import demo_site
+
+    srv = demo_site.serve(0)
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
 def server():
     srv = LocalServer()
     yield srv

@@ -1,20 +1,35 @@
-"""/v1/reports: the tenant's SEO reports as JSON, CSV/Parquet files and chart images."""
+"""/v1/reports: the tenant's SEO reports as JSON, CSV/Parquet files and chart images; and
+every report of a real ingest (crawled demo sites, a pushed document) over real HTTP."""
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+import math
 
+import httpx
+import lxml.html
 import pyarrow.parquet as pq
 import pytest
+from dagster import build_sensor_context, instance_for_test
 from fastapi.testclient import TestClient
 
+from resources import build_resources
+from siex import demo_site
 from siex.intelligence.corpus import load_corpus
 from siex.intelligence.publish import publish
 from siex.intelligence.trends import build_trends
+from siex.platform.db import session_scope
+from siex.platform.service import add_source
 from siex.warehouse import Warehouse
 from siex_api.main import create_app
+from siex_assets.definitions import build_definitions
+from siex_assets.ingestion.sensors import pushed_documents_sensor
+from siex_assets.partitions import tenant_day_key, today_utc
+from tests.conftest import LiveApi
 from tests.corpus_data import store_document
-from tests.helpers import make_tenant
+from tests.helpers import make_tenant, run_ingest
 
 
 def publish_report(store: Warehouse, reports_dir, tenant: str, day: str, words: list[str]):
@@ -178,3 +193,176 @@ def test_site_reports_are_served_with_exports_and_charts(client, siex_home):
     ):
         response = client.get(f"/v1/reports/{kind}/charts/{chart}", headers=headers)
         assert response.status_code == 200 and response.content.startswith(b"\x89PNG"), chart
+
+
+# -- over real HTTP, on a real ingest ----------------------------------------------------
+
+FROST = (
+    "The first autumn frost arrives earlier in inland valleys than on the coast, so gardeners "
+    "there sow their winter crops two weeks sooner and cover tender seedlings with fleece."
+)
+
+
+def all_rows(http: httpx.Client, kind: str, day: str) -> dict:
+    """One report with every row, read page by page as a client would."""
+    first = http.get(f"/v1/reports/{kind}", params={"date": day, "limit": 1000})
+    assert first.status_code == 200, (kind, first.text)
+    body = first.json()
+    while len(body["items"]) < body["total"]:
+        params = {"date": day, "limit": 1000, "offset": len(body["items"])}
+        more = http.get(f"/v1/reports/{kind}", params=params)
+        body["items"] += more.json()["items"]
+    return body
+
+
+def same_cell(value, cell: str) -> bool:
+    """A JSON value and the CSV text of the same cell, compared by the JSON value's type."""
+    if value is None:
+        return cell == ""
+    if isinstance(value, bool):
+        return cell == str(value).lower()
+    if isinstance(value, float):
+        return math.isclose(float(cell), value, rel_tol=1e-6, abs_tol=1e-9)
+    return cell == str(value)
+
+
+def missing_alt(img) -> bool:
+    """alt absent, or blank but not empty (alt="" marks a decorative image)."""
+    alt = img.get("alt")
+    return alt is None or (alt != "" and not alt.strip())
+
+
+def test_every_report_of_an_ingested_tenant_over_real_http(siex_home, demo_sites):
+    """The demo sites crawled and a document pushed over HTTP (the pushed_documents_sensor
+    hands it to ingest_job), then seo_reports_job for that tenant and day; a real uvicorn
+    server then serves every report kind: the list, the rows page by page, CSV and
+    Parquet exports that parse back to the JSON rows, and each chart. The rows speak of
+    the served pages, and the audit finds what the served HTML really lacks."""
+    from siex_api.routers.reports import KINDS
+
+    key = make_tenant(siex_home, "demo")
+    with session_scope(siex_home.platform_db_url) as session:
+        for kind, url, role in demo_site.demo_source_urls(demo_sites):
+            add_source(session, "demo", kind, url, role=role)
+    day = today_utc()
+    own_pages, rival_pages = (
+        {
+            f"{demo_sites}/{site}/articles/{p.name}"
+            for p in (demo_site.SITE_ROOT / site / "articles").glob("*.html")
+        }
+        for site in ("own", "competitor")
+    )
+    pushed_url = f"{demo_sites}/own/notes/frost-dates"
+
+    with (
+        instance_for_test() as instance,
+        LiveApi(siex_home) as api,
+        httpx.Client(
+            base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=120
+        ) as http,
+    ):
+        push = {"url": f"{pushed_url}?utm_source=mail", "title": "Frost dates", "text": FROST}
+        pushed = http.post("/v1/documents", json=push)
+        assert pushed.status_code == 202, pushed.text
+        assert pushed.json()["url"] == pushed_url
+        assert http.get("/v1/documents").json()["total"] == 0  # the API runs no pipeline
+
+        assert run_ingest(siex_home, instance, "demo", day).success  # every source, now
+        resources = build_resources(siex_home)
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            [request] = pushed_documents_sensor(context).run_requests
+        assert run_ingest(siex_home, instance, "demo", day, request.run_config).success
+        reports_job = build_definitions(siex_home).resolve_job_def("seo_reports_job")
+        result = reports_job.execute_in_process(
+            instance=instance,
+            partition_key=tenant_day_key("demo", day),
+            run_config={"ops": {"internal_link_status": {"config": {"max_urls": 50}}}},
+        )
+        assert result.success
+
+        # Documents: every article of both sites and the pushed one.
+        listed = http.get("/v1/documents", params={"limit": 100}).json()
+        doc_ids = {d["url"]: d["doc_id"] for d in listed["items"]}
+        assert set(doc_ids) == own_pages | rival_pages | {pushed_url}
+        document = http.get(f"/v1/documents/{pushed.json()['doc_id']}").json()
+        assert document["text"] == FROST and document["title"] == "Frost dates"
+        assert document["keywords"]
+        own = own_pages | {pushed_url}  # a pushed document is the tenant's own
+
+        # Every kind was materialized for the day, each served with its rows and files.
+        entries = http.get("/v1/reports", params={"date_from": day, "date_to": day}).json()
+        assert sorted(e["kind"] for e in entries) == sorted(KINDS)
+        reports = {}
+        for entry in entries:
+            kind = entry["kind"]
+            body = all_rows(http, kind, day)
+            rows = body["items"]
+            assert body["total"] == entry["rows"] == len(rows) > 0, kind
+            page = http.get(f"/v1/reports/{kind}", params={"date": day, "limit": 2, "offset": 1})
+            assert page.json()["items"] == rows[1:3], kind
+
+            parquet = http.get(
+                f"/v1/reports/{kind}/export", params={"date": day, "format": "parquet"}
+            )
+            assert parquet.status_code == 200, (kind, parquet.text)
+            table = pq.read_table(io.BytesIO(parquet.content)).drop(["date"])
+            assert table.to_pylist() == rows, kind
+            exported = http.get(f"/v1/reports/{kind}/export", params={"date": day})
+            assert exported.headers["content-type"].startswith("text/csv"), kind
+            csv_rows = list(csv.DictReader(io.StringIO(exported.text)))
+            assert len(csv_rows) == len(rows), kind
+            for json_row, csv_row in zip(rows, csv_rows, strict=True):
+                assert all(same_cell(v, csv_row[c]) for c, v in json_row.items()), (kind, csv_row)
+            for chart in entry["charts"]:
+                image = http.get(f"/v1/reports/{kind}/charts/{chart}", params={"date": day})
+                assert image.status_code == 200 and image.content.startswith(b"\x89PNG"), chart
+            reports[kind] = (entry["summary"], rows)
+
+        # What the rows say, against what the sites serve.
+        everything = own | rival_pages
+        _summary, trends = reports["keyword_trends"]
+        assert {r["example_url"] for r in trends} - {""} <= everything
+        _summary, assignments = reports["topic_assignments"]
+        assert {r["url"]: r["role"] for r in assignments} == {
+            **dict.fromkeys(own, "own"),
+            **dict.fromkeys(rival_pages, "competitor"),
+        }
+        _summary, topics = reports["topic_clusters"]
+        assert sum(t["documents"] for t in topics) == len(everything)
+        for topic in topics:
+            assert set(json.loads(topic["own_urls"])) <= own
+            assert set(json.loads(topic["competitor_urls"])) <= rival_pages
+        _summary, gaps = reports["content_gap"]
+        for gap in gaps:
+            assert set(json.loads(gap["evidence_urls"])) <= rival_pages, gap["gap"]
+            assert gap["closest_own_url"] in own | {""}
+        _summary, conflicts = reports["cannibalization"]
+        for conflict in conflicts:
+            urls = json.loads(conflict["urls"])
+            assert set(urls) <= own and conflict["primary_url"] == urls[0]
+        _summary, suggestions = reports["link_suggestions"]
+        for s in suggestions:
+            assert {s["source_url"], s["target_url"]} <= own and s["source_url"] != s["target_url"]
+            text = http.get(f"/v1/documents/{doc_ids[s['source_url']]}").json()["text"]
+            assert text[s["anchor_offset"] : s["anchor_offset"] + len(s["anchor"])] == s["anchor"]
+
+        # The audit: what each own page's HTML, fetched here, lacks is what it reports.
+        summary, issues = reports["onpage_audit"]
+        codes: dict[str, set[str]] = {}
+        for issue in issues:
+            codes.setdefault(issue["url"], set()).add(issue["code"])
+        assert set(codes) <= own_pages
+        for url in own_pages:
+            html = lxml.html.fromstring(httpx.get(url).content)
+            descriptions = html.xpath("//meta[@name='description']/@content")
+            described = any(d.strip() for d in descriptions)
+            assert ("meta_description_missing" in codes.get(url, set())) == (not described), url
+            unlabelled = any(missing_alt(img) for img in html.iter("img"))
+            assert ("images_missing_alt" in codes.get(url, set())) == unlabelled, url
+        assert summary["documents_without_onpage"] == 1  # the pushed text
+        _summary, scores = reports["onpage_scores"]
+        assert {r["url"] for r in scores} == everything - {pushed_url}  # text: no HTML to audit
+        page_scores = {i["url"]: i["page_score"] for i in issues}
+        for row in scores:
+            if row["url"] in page_scores:
+                assert row["score"] == page_scores[row["url"]], row["url"]

@@ -637,30 +637,56 @@ def test_extract_keywords_records_no_keywords_and_goes_on(extractor):
 def test_empty_and_javascript_only_pages_get_a_reason_and_the_rest_goes_on(
     server, fetcher, extractor
 ):
-    """A 200 with an empty body, a whitespace-only page and a JavaScript-only app shell
-    are fetched, then recorded as no_text (how many words there were); the article
-    beside them becomes a document."""
+    """A 200 with an empty body and a whitespace-only page are recorded as no_text; app
+    shells whose content only JavaScript renders (an empty app root, a <noscript> plea)
+    as javascript_only; a thin page that merely loads an analytics script stays no_text.
+    Each reason says what was seen; the article beside them becomes a document."""
     app_shell = (
         '<!doctype html><html lang="en"><head><title>App</title>'
         '<script src="/static/app.3f9a.js" defer></script></head>'
         '<body><div id="root"></div><noscript>You need to enable JavaScript to run this app.'
         '</noscript><script>window.__STATE__ = {"articles": []};</script></body></html>'
     )
+    next_shell = (
+        '<!doctype html><html><head><script type="application/ld+json">{"@type": "Article"}'
+        '</script><script type="module" src="/_next/main.js"></script></head>'
+        '<body><div id="__next"></div></body></html>'
+    )
+    thin_with_analytics = (
+        "<!doctype html><html><head><script async src='/gtag.js'></script></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/shop'>Shop</a></nav><p>Coming soon.</p></body></html>"
+    )
+    data_only = (  # scripts that carry data, not code: nothing for a browser to render
+        '<html><body><script type="application/json">{"a": 1}</script><div id="app"></div>'
+        "</body></html>"
+    )
     server.routes["/empty"] = html_route(b"")
     server.routes["/blank"] = html_route(b"   \n\t  \n")
     server.routes["/app"] = html_route(app_shell)
+    server.routes["/next"] = html_route(next_shell)
+    server.routes["/thin"] = html_route(thin_with_analytics)
+    server.routes["/data"] = html_route(data_only)
     server.routes["/article"] = html_route(article_html("Drip irrigation", LOREM * 2))
-    paths = ["/empty", "/blank", "/app", "/article"]
+    paths = ["/empty", "/blank", "/app", "/next", "/thin", "/data", "/article"]
 
     fetched = fetch_pages([PageRequest(server.url(p), source_id="s1") for p in paths], fetcher)
-    assert fetched.failures == [] and len(fetched.rows) == 4
+    assert fetched.failures == [] and len(fetched.rows) == len(paths)
     docs = build_documents("t1", fetched.rows, extractor)
 
     assert [d["url"] for d in docs.rows] == [server.url("/article")]
-    failures = {f["url"]: f for f in docs.failures}
-    assert set(failures) == {server.url(p) for p in ("/empty", "/blank", "/app")}
-    assert {f["reason"] for f in failures.values()} == {"no_text"}
+    failures = {f["url"].removeprefix(server.base): f for f in docs.failures}
+    assert {path: f["reason"] for path, f in failures.items()} == {
+        "/empty": "no_text",
+        "/blank": "no_text",
+        "/app": "javascript_only",
+        "/next": "javascript_only",
+        "/thin": "no_text",
+        "/data": "no_text",
+    }
     assert all(f["stage"] == "extract" and f["detail"] for f in failures.values())
+    assert "empty app root <div id=root>" in failures["/app"]["detail"]
+    assert "<noscript>" in failures["/app"]["detail"]
+    assert "1 script," in failures["/next"]["detail"]  # the JSON-LD block is not code
     assert {o["url"] for o in docs.onpage} >= {server.url("/app"), server.url("/article")}
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from siex.config import REPO_ROOT
@@ -208,8 +209,139 @@ def test_ingest_one_sitemap_once_prints_its_summary(tmp_path, server):
     assert second == {
         "fetched": 0, "documents": 3, "unchanged": 4, "failed": 1, "errors": {"http_404": 1},
     }  # fmt: skip
-    unknown = subprocess.run(
-        [SIEX, "ingest", "--tenant", "nobody", server.url("/sitemap.xml")],
-        capture_output=True, env=_env(home), timeout=120, cwd=REPO_ROOT,
+
+
+def _ingest(home: Path, *args: str) -> tuple[int, dict, str]:
+    """`siex ingest ...`: exit status, the JSON of its last stdout line, its stderr."""
+    out = subprocess.run(
+        [SIEX, "ingest", "--tenant", *args],
+        capture_output=True, env=_env(home), timeout=300, cwd=REPO_ROOT,
     )  # fmt: skip
-    assert unknown.returncode == 1 and "no tenant" in json.loads(unknown.stdout)["error"]
+    lines = out.stdout.decode().strip().splitlines()
+    assert lines, out.stderr.decode()[-3000:]
+    return out.returncode, json.loads(lines[-1]), out.stderr.decode()
+
+
+def _articles(server, paths: list[str]) -> None:
+    from tests.conftest import Route, article_html
+    from tests.test_pipeline import PARAGRAPH
+
+    for i, path in enumerate(paths):
+        text = PARAGRAPH.replace("Compost", f"Compost {i}")
+        server.routes[path] = Route(
+            body=article_html(f"Compost topic {i}", [text, PARAGRAPH]).encode()
+        )
+
+
+def _sitemap(server, paths: list[str]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{server.url(p)}</loc></url>" for p in paths)
+        + "</urlset>"
+    ).encode()
+
+
+@pytest.mark.parametrize("kind", ["rss", "urllist", "site"])
+def test_ingest_of_each_kind_of_source_prints_the_contract(tmp_path, server, kind):
+    """A feed, a URL list and a site (its sitemaps from robots.txt) through `siex ingest`:
+    the last line has the contract's keys; `failed` counts pages, while problems of the
+    source itself (a line that is no URL, a sitemap robots.txt declares that is gone)
+    are only in `errors`."""
+    from siex.config import Settings
+    from tests.conftest import Route, rss_feed
+    from tests.helpers import make_tenant
+
+    _articles(server, ["/a0.html", "/a1.html"])
+    server.routes["/thin.html"] = Route(body=b"<html><body><p>Too short.</p></body></html>")
+    xml = {"Content-Type": "application/xml"}
+    if kind == "rss":
+        items = [
+            (p, f"Entry {p}", "Mon, 02 Nov 2026 10:00:00 GMT")
+            for p in ("/a0.html", "/a1.html", "/gone.html")
+        ]
+        server.routes["/feed.xml"] = Route(body=rss_feed(server.base, items), headers=xml)
+        args, expected_failed, expected_errors = (
+            ["--kind", "rss", server.url("/feed.xml")], 1, {"http_404": 1},
+        )  # fmt: skip
+    elif kind == "urllist":
+        lines = [
+            server.url("/a0.html"),
+            "# a comment",
+            "not a url",
+            server.url("/a1.html"),
+            server.url("/gone.html"),
+        ]
+        server.routes["/urls.txt"] = Route(
+            body="\n".join(lines).encode(), headers={"Content-Type": "text/plain"}
+        )
+        args, expected_failed, expected_errors = (
+            ["--kind", "urllist", server.url("/urls.txt")], 1,
+            {"http_404": 1, "urllist_invalid_lines": 1},
+        )  # fmt: skip
+    else:
+        robots = f"User-agent: *\nAllow: /\nSitemap: {server.url('/maps/pages.xml')}\nSitemap: {server.url('/maps/old.xml')}\n"
+        server.routes["/robots.txt"] = Route(
+            body=robots.encode(), headers={"Content-Type": "text/plain"}
+        )
+        server.routes["/maps/pages.xml"] = Route(
+            body=_sitemap(server, ["/a0.html", "/a1.html", "/thin.html"]), headers=xml
+        )
+        # A bare site root, no --kind: detected as a site. /maps/old.xml is gone (404).
+        args, expected_failed, expected_errors = (
+            [server.base + "/"], 1, {"no_text": 1, "http_404": 1},
+        )  # fmt: skip
+    home = tmp_path / "home"
+    make_tenant(Settings(home=home, secret_key="cli-test"), "acme")
+
+    status, result, stderr = _ingest(home, "acme", *args)
+    assert status == 0, stderr[-3000:]
+    assert result == {
+        "fetched": 3 if kind == "site" else 2,
+        "documents": 2,
+        "unchanged": 0,
+        "failed": expected_failed,
+        "errors": expected_errors,
+    }
+    requested = {path for path, _headers in server.requests}
+    assert {"/a0.html", "/a1.html"} <= requested
+    if kind == "site":
+        assert {"/robots.txt", "/maps/pages.xml", "/maps/old.xml"} <= requested
+
+
+def test_ingest_of_an_unreadable_source_or_unknown_tenant_still_prints_the_contract(
+    tmp_path, server
+):
+    """No page to ingest: the same last line, the reason in `errors`, exit status 1."""
+    from siex.config import Settings
+    from tests.conftest import Route, article_html
+    from tests.helpers import make_tenant
+
+    server.routes["/article.html"] = Route(body=article_html("A page", ["Just a page."]).encode())
+    home = tmp_path / "home"
+    make_tenant(Settings(home=home, secret_key="cli-test"), "acme")
+    empty = {"fetched": 0, "documents": 0, "unchanged": 0, "failed": 0}
+
+    status, result, stderr = _ingest(home, "acme", "--kind", "rss", server.url("/feed.xml"))
+    assert status == 1 and result == {**empty, "errors": {"http_404": 1}}
+    assert "cannot read" in stderr
+    # Kind not given: the page was tried as a feed, a sitemap and a URL list, and each
+    # says why it is none of them.
+    status, result, _stderr = _ingest(home, "acme", server.url("/article.html"))
+    assert status == 1 and result["failed"] == 0 and result["fetched"] == 0
+    assert set(result["errors"]) == {"feed_not_parseable", "sitemap_not_xml", "urllist_empty"}
+    # An index none of whose sitemaps answers: read, but nothing to ingest.
+    index = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{server.url(p)}</loc></sitemap>" for p in ("/s1.xml", "/s2.xml"))
+        + "</sitemapindex>"
+    )
+    server.routes["/index.xml"] = Route(
+        body=index.encode(), headers={"Content-Type": "application/xml"}
+    )
+    status, result, _stderr = _ingest(home, "acme", "--kind", "sitemap", server.url("/index.xml"))
+    assert status == 1 and result == {**empty, "errors": {"http_404": 2}}
+    status, result, stderr = _ingest(home, "nobody", server.url("/article.html"))
+    assert status == 1 and result == {**empty, "errors": {"unknown_tenant": 1}}
+    assert "no tenant" in stderr

@@ -19,7 +19,6 @@ from dagster import (
 from sqlalchemy import select
 
 from resources import build_resources
-from siex import demo_site
 from siex.platform.db import session_scope
 from siex.platform.models import RunFailure
 from siex.warehouse import Warehouse
@@ -43,14 +42,6 @@ PARAGRAPH = (
 def instance():
     with instance_for_test() as inst:
         yield inst
-
-
-@pytest.fixture
-def demo_sites():
-    srv = demo_site.serve(0)
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
 
 
 def _sensor_result(sensor, instance, settings, cursor=None) -> SensorResult:

@@ -273,3 +273,94 @@ def test_unreadable_child_sitemaps_are_recorded_and_an_oversized_index_is_cut(se
         server.url("/index.xml"): "sitemap_index_truncated",
     }
     assert "2 more skipped" in found.problems[-1]["detail"]
+
+
+def test_sitemap_images_reach_the_pages_table_through_a_real_ingest(siex_home, server):
+    """image:loc entries travel with their page: from the sitemap sensor's run request
+    (and from a run that reads the sources itself) into ``pages.sitemap_images``, in
+    sitemap order; a page announced without images gets an empty list."""
+    from dagster import build_sensor_context, instance_for_test
+
+    from resources import build_resources
+    from siex.warehouse import Warehouse
+    from siex_assets.ingestion.sensors import sitemap_sensor
+    from siex_assets.partitions import today_utc
+    from tests.conftest import article_html
+    from tests.helpers import make_tenant, run_ingest
+    from tests.test_pipeline import PARAGRAPH
+
+    for path in ("/beds", "/tools"):
+        server.routes[path] = Route(body=article_html(f"Page {path}", [PARAGRAPH]).encode())
+    images = [server.url(f"/img/bed-{i}.jpg") for i in range(3)]
+    server.routes["/sitemap.xml"] = Route(
+        body=urlset(
+            f"<url><loc>{server.url('/beds')}</loc>"
+            + "".join(
+                f"<image:image><image:loc>{u}</image:loc><image:title>t</image:title></image:image>"
+                for u in images
+            )
+            + f"</url><url><loc>{server.url('/tools')}</loc></url>"
+        ),
+        headers=XML,
+    )
+    make_tenant(siex_home, "acme", [("sitemap", server.url("/sitemap.xml"))])
+    make_tenant(siex_home, "beta", [("sitemap", server.url("/sitemap.xml"))])
+    store = Warehouse(siex_home.warehouse_dir)
+    with instance_for_test() as instance:
+        context = build_sensor_context(instance=instance, resources=build_resources(siex_home))
+        by_tenant = {r.tags["siex/tenant"]: r for r in sitemap_sensor(context).run_requests}
+        request = by_tenant["acme"]
+        assert run_ingest(siex_home, instance, "acme", today_utc(), request.run_config).success
+        assert run_ingest(
+            siex_home, instance, "beta", today_utc()
+        ).success  # no URLs: reads the sources
+    for tenant in ("acme", "beta"):
+        rows = store.read("pages", tenant, today_utc()).to_pylist()
+        assert {r["url"]: r["sitemap_images"] for r in rows} == {
+            server.url("/beds"): images,
+            server.url("/tools"): [],
+        }, tenant
+    # The SQL example of docs/warehouse.md answers on this warehouse.
+    import re
+
+    from siex.config import REPO_ROOT
+
+    sql = re.search(
+        r"<!-- tested: sitemap images -->\s*```sql\n(.*?)```",
+        (REPO_ROOT / "docs" / "warehouse.md").read_text(),
+        re.S,
+    ).group(1)
+    unnested = store.connect("acme").execute(sql.replace("'demo'", "'acme'")).fetchall()
+    assert unnested == [(server.url("/beds"), u) for u in images]
+
+
+def test_pages_parts_written_before_sitemap_images_still_read(tmp_path):
+    """Parquet parts without the column (written before it existed) read as NULL beside
+    new parts, through Warehouse.read and the DuckDB views, also when no part has it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from siex.warehouse import SCHEMAS, Warehouse
+
+    store = Warehouse(tmp_path / "wh")
+    old_schema = pa.schema([f for f in SCHEMAS["pages"] if f.name != "sitemap_images"])
+    old = {"url": "https://a.example/old", "source_id": "s", "html": "<p>old</p>"}
+    folder = store.partition_dir("pages", "acme", "2026-11-01")
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([old], schema=old_schema), folder / "run-old.parquet")
+
+    con = store.connect("acme")  # only old parts: the column is there, NULL
+    assert con.execute("SELECT url, sitemap_images FROM pages").fetchall() == [(old["url"], None)]
+    store.write(
+        "pages", "acme", "2026-11-02",
+        [{"url": "https://a.example/new", "sitemap_images": ["https://a.example/i.jpg"]}],
+        part="run-new",
+    )  # fmt: skip
+    assert store.read("pages", "acme", "2026-11-01").column("sitemap_images").to_pylist() == [None]
+    con = store.connect("acme")
+    assert con.execute("SELECT url, sitemap_images FROM pages ORDER BY url").fetchall() == [
+        ("https://a.example/new", ["https://a.example/i.jpg"]),
+        ("https://a.example/old", None),
+    ]
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE pages)").fetchall())
+    assert types["sitemap_images"] == "VARCHAR[]" and types["http_status"] == "INTEGER"

@@ -291,6 +291,64 @@ def test_rss1_rdf_feed_entries_dates_and_fingerprint(server, fetcher):
     assert [before[i].fingerprint == after[i].fingerprint for i in range(3)] == [True, False, True]
 
 
+def rss09x_feeds(base: str) -> dict[str, bytes]:
+    """RSS 0.91 (Netscape's, with its DOCTYPE) and 0.92 (items may lack a title; no
+    dates, no guid): items of title, link and description only."""
+    rss091 = f"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"
+  "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+<rss version="0.91"><channel><title>Old Garden News</title><link>{base}/</link>
+  <description>Weekly notes</description><language>en-us</language>
+  <item><title>Sowing broad beans</title><link>{base}/old/beans</link>
+    <description>When and how to sow.</description></item>
+  <item><title>Pruning currants</title><link>{base}/old/currants</link></item>
+</channel></rss>""".encode("iso-8859-1")
+    rss092 = f"""<?xml version="1.0"?>
+<rss version="0.92"><channel><title>Allotment diary</title><link>{base}/</link>
+  <description>Notes</description>
+  <item><description>No title here, only a description.</description>
+    <link>{base}/diary/1</link><category>soil</category></item>
+  <item><title>Mulching</title><link>{base}/diary/2</link>
+    <enclosure url="{base}/mulch.mp3" length="1" type="audio/mpeg"/></item>
+</channel></rss>""".encode()
+    return {"/rss091.xml": rss091, "/rss092.xml": rss092}
+
+
+def test_rss_091_and_092_feed_entries_become_pages(siex_home, server):
+    """Feeds in the old RSS 0.91 and 0.92 formats, as registered sources, through a real
+    ingest run: every item with a link becomes a page row, titled from the feed when the
+    item has a title, and a document."""
+    from dagster import instance_for_test
+
+    from siex.warehouse import Warehouse
+    from siex_assets.partitions import today_utc
+    from tests.conftest import article_html
+    from tests.helpers import make_tenant, run_ingest
+    from tests.test_pipeline import PARAGRAPH
+
+    paths = ["/old/beans", "/old/currants", "/diary/1", "/diary/2"]
+    for i, path in enumerate(paths):
+        body = article_html(f"Page {i}", [PARAGRAPH.replace("Compost", f"Compost {i}")])
+        server.routes[path] = Route(body=body.encode())
+    for path, body in rss09x_feeds(server.base).items():
+        server.routes[path] = Route(body=body, headers={"Content-Type": "application/rss+xml"})
+    make_tenant(siex_home, "acme", [("rss", server.url(p)) for p in ("/rss091.xml", "/rss092.xml")])
+
+    with instance_for_test() as instance:
+        assert run_ingest(siex_home, instance, "acme", today_utc()).success
+    store = Warehouse(siex_home.warehouse_dir)
+    pages = {r["url"]: r for r in store.read("pages", "acme", today_utc()).to_pylist()}
+    assert {url: row["feed_title"] for url, row in pages.items()} == {
+        server.url("/old/beans"): "Sowing broad beans",
+        server.url("/old/currants"): "Pruning currants",
+        server.url("/diary/1"): "",
+        server.url("/diary/2"): "Mulching",
+    }
+    assert all(row["http_status"] == 200 and row["published_at"] is None for row in pages.values())
+    documents = store.read("documents", "acme", today_utc()).column("url").to_pylist()
+    assert sorted(documents) == sorted(pages)
+
+
 def test_fingerprint_depends_on_url_and_version_only():
     """DiscoveredUrl.fingerprint is stable for the same (url, version) and ignores the title."""
     a = DiscoveredUrl("https://x.test/p", title="One", version="2024-01-01")

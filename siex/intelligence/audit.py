@@ -193,6 +193,8 @@ class Site:
     statuses: dict[str, UrlStatus] = field(default_factory=dict)
     documents_without_onpage: int = 0  # documents (pushed ones, say) with no on-page row
     pages_gone: int = 0  # pages whose URL failed after their last on-page row
+    link_checks_on_day: int = 0  # link_checks rows filed under the day itself
+    link_checks_before: int = 0  # link_checks rows of earlier days (as known on the day)
 
 
 _ONPAGE = """
@@ -238,10 +240,11 @@ def load_site(
             """SELECT url, reason, "at" FROM failures WHERE date <= ?::DATE AND stage = 'fetch'""",
             [day],
         ).fetchall()
+        # As of the day: a later day's checks never reach a past day's report (backfills).
         checked = con.execute(
-            "SELECT url, status, final_url, reason, checked_at FROM link_checks "
+            "SELECT url, status, final_url, reason, checked_at, date = ?::DATE FROM link_checks "
             "WHERE date <= ?::DATE",
-            [day],
+            [day, day],
         ).fetchall()
     finally:
         con.close()
@@ -272,7 +275,7 @@ def load_site(
                 at,
             )
         )
-    for url, status, final_url, reason, at in checked:
+    for url, status, final_url, reason, at, _on_day in checked:
         note(
             UrlStatus(
                 normalize_url(url or ""),
@@ -302,7 +305,17 @@ def load_site(
             )
         )
     pages.sort(key=lambda p: p.url)
-    return Site(tenant, day, pages, statuses, documents_without_onpage=without, pages_gone=gone)
+    on_day = sum(1 for row in checked if row[5])
+    return Site(
+        tenant,
+        day,
+        pages,
+        statuses,
+        documents_without_onpage=without,
+        pages_gone=gone,
+        link_checks_on_day=on_day,
+        link_checks_before=len(checked) - on_day,
+    )
 
 
 def _when(value: datetime | None) -> float:
@@ -855,8 +868,41 @@ def _summary(site: Site, pages, issue_rows, score_rows, thresholds: Thresholds) 
         "pages_gone": site.pages_gone,
         "unreadable_fields": sum(len(p.unreadable) for p in pages),
         "urls_with_status": len(site.statuses),
+        "link_check": _link_check_summary(site, pages),
         "thresholds": asdict(thresholds),
         "weights": dict(WEIGHTS),
+    }
+
+
+def _internal_targets(pages: Iterable[_Page]) -> Counter:
+    """Normalized internal link targets of own pages (self links left out): pages linking."""
+    linked: Counter = Counter()
+    for p in pages:
+        if p.role != OWN:
+            continue
+        targets = {normalize_url(str(link["url"])) for link in p.links if link.get("internal")}
+        linked.update(targets - {p.norm})
+    return linked
+
+
+def _link_check_summary(site: Site, pages: list[_Page]) -> dict:
+    """Whether the internal links of the day could be judged: the link checker asks
+    targets on the current day only, so a report computed later for a past day (a
+    backfill) has only the checks stored up to that day."""
+    targets = _internal_targets(pages)
+    unknown = sum(1 for url in targets if url not in site.statuses)
+    if site.link_checks_on_day:
+        status = "checked"
+    elif site.link_checks_before:
+        status = "earlier_checks"
+    else:
+        status = "not_checked"
+    return {
+        "status": status,
+        "checked_on_day": site.link_checks_on_day,
+        "checked_before": site.link_checks_before,
+        "internal_targets": len(targets),
+        "unjudged_targets": unknown,
     }
 
 
@@ -877,13 +923,7 @@ def unchecked_internal_targets(
 ) -> list[str]:
     """Internal link targets of own pages with no known HTTP outcome (or only a link
     check older than ``recheck_after``), most linked first: what the link checker asks."""
-    linked: Counter = Counter()
-    for page in site.pages:
-        if page.role != OWN:
-            continue
-        p = _read(page)
-        for url in {normalize_url(str(link["url"])) for link in p.links if link.get("internal")}:
-            linked[url] += 1
+    linked = _internal_targets(_read(page) for page in site.pages)
     due = []
     for url, count in linked.items():
         status = site.statuses.get(url)
@@ -970,12 +1010,39 @@ def _notes(site: Site, summary: dict) -> list[str]:
         )
     if site.pages_gone:
         notes.append(f"{site.pages_gone} pages failed on their latest fetch and are left out.")
+    notes += _link_check_notes(site, summary["link_check"])
     if summary["unreadable_fields"]:
         notes.append(
             f"{summary['unreadable_fields']} on-page fields could not be read (malformed JSON) "
             "and were treated as empty."
         )
     return [f"- {n}" for n in notes]
+
+
+def _link_check_notes(site: Site, check: dict) -> list[str]:
+    if not check["internal_targets"]:
+        return []
+    unjudged = check["unjudged_targets"]
+    left = (
+        f" {unjudged} of the {check['internal_targets']} internal link targets have no known "
+        "answer and are not judged: a broken link among them is not reported."
+        if unjudged
+        else ""
+    )
+    if check["status"] == "checked":
+        return [
+            f"Link check: {check['checked_on_day']} internal link targets were asked on {site.day}.{left}"
+        ]
+    why = (
+        f"Links were not checked on {site.day}: the link checker asks only on the current "
+        "day (this report was computed later, by a backfill or a rerun, or the check is "
+        "disabled)."
+    )
+    if check["status"] == "earlier_checks":
+        return [
+            f"{why} The answers of earlier link checks ({check['checked_before']}) are used.{left}"
+        ]
+    return [f"{why} No earlier link check exists either.{left}"]
 
 
 def _audit_markdown(site: Site, summary: dict, issue_rows, score_rows) -> str:

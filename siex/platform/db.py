@@ -8,6 +8,7 @@ starting together (API workers, Dagster runs) do not race.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -16,10 +17,25 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+_migrated: set[str] = set()  # URLs this process has upgraded
+_migrating = threading.Lock()
+
+
+def get_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+    """One engine per URL (and busy timeout) per process; the first engine of a URL
+    migrates the database. Later engines of the URL do not: Alembic's module-level
+    state is not thread-safe, and a second upgrade in a background thread (an API key's
+    use recorded after the response) could meet another Alembic user of the process."""
+    engine = _engine(url, busy_timeout_s)
+    with _migrating:
+        if url not in _migrated:
+            migrate(engine)
+            _migrated.add(url)
+    return engine
+
 
 @lru_cache(maxsize=8)
-def get_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
-    """One engine per URL per process; migrates the database on first use."""
+def _engine(url: str, busy_timeout_s: float) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
@@ -44,7 +60,6 @@ def get_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
 
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    migrate(engine)
     return engine
 
 

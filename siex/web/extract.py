@@ -43,7 +43,14 @@ def html_to_text(url: str, html: str) -> ExtractedPage:
     from siex.web.onpage import onpage_row, read_onpage
 
     onpage = read_onpage(html, url)
-    return replace(_main_text(url, html, onpage.lang), onpage=onpage_row(onpage))
+    page = replace(_main_text(url, html, onpage.lang), onpage=onpage_row(onpage))
+    if page.error == "no_text":
+        from siex.web.onpage import javascript_only
+
+        shell = javascript_only(html, MIN_WORDS)
+        if shell:  # its text exists only once a browser runs the scripts
+            page = replace(page, error="javascript_only", detail=f"{page.detail}; {shell}")
+    return page
 
 
 def _main_text(url: str, html: str, html_lang: str) -> ExtractedPage:

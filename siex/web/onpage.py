@@ -353,3 +353,62 @@ def _json_ld(root, base: str, page_url: str) -> dict:
                 if isinstance(graph, list | dict):
                     stack.append(graph)
     return {"json_ld_types": types[:MAX_ENTRIES], "json_ld_errors": errors}
+
+
+# Script types a browser runs; anything else (JSON-LD, JSON, templates) is data.
+_JS_TYPES = frozenset(
+    {"", "module", "text/javascript", "application/javascript", "application/ecmascript",
+     "text/ecmascript", "text/babel", "text/jsx"}
+)  # fmt: skip
+# Ids and attributes of the element single-page-app frameworks render into.
+_APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt", "___gatsby", "svelte", "main-app"})
+_APP_ROOT_ATTRIBUTES = (
+    "data-reactroot",
+    "ng-app",
+    "ng-version",
+    "data-v-app",
+    "data-server-rendered",
+)
+
+
+def javascript_only(html: str, min_words: int) -> str:
+    """Why ``html`` looks like a page whose content only JavaScript renders, or "".
+
+    It does when it runs scripts, shows fewer than ``min_words`` visible words, and
+    either has an empty app root (``<div id="root">``, ``__next``, ``ng-app``, …),
+    tells visitors without JavaScript something in ``<noscript>``, or shows no word at
+    all. A thin page that merely loads an analytics script is not JavaScript-only.
+    """
+    root = _parse(html)
+    if root is None:
+        return ""
+    scripts = sum(
+        1
+        for el in root.iter("script")
+        if (el.get("type") or "").split(";")[0].strip().lower() in _JS_TYPES
+    )
+    if not scripts:
+        return ""
+    body = next(root.iter("body"), None)
+    words = count_words(_visible_text(body)) if body is not None else 0
+    if words >= min_words:
+        return ""
+    empty_roots = [
+        el
+        for el in root.iter("div", "main", "section", "app-root", "body")
+        if (
+            el.get("id") in _APP_ROOT_IDS
+            or any(el.get(a) is not None for a in _APP_ROOT_ATTRIBUTES)
+        )
+        and not _visible_text(el)
+    ]
+    noscript = any(_collapse(el.text_content()) for el in root.iter("noscript"))
+    if not (empty_roots or noscript or words == 0):
+        return ""
+    signs = [f"{scripts} script{'s' if scripts != 1 else ''}", f"{words} visible words"]
+    if empty_roots:
+        el = empty_roots[0]
+        signs.append(f"empty app root <{el.tag}{' id=' + el.get('id') if el.get('id') else ''}>")
+    if noscript:
+        signs.append("a <noscript> message")
+    return ", ".join(signs)

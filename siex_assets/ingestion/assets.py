@@ -30,6 +30,7 @@ class PageToFetch(Config):
     source_id: str = ""
     title: str = ""
     published_at: str | None = None  # ISO 8601, as the feed or sitemap said
+    images: list[str] = Field(default_factory=list, description="image:loc of its sitemap entry")
 
 
 class SourceProblem(Config):
@@ -92,7 +93,9 @@ def pages(
         ]
         if config.urls:
             requests = [
-                ingest.PageRequest(u.url, u.source_id, u.title, ingest.parse_date(u.published_at))
+                ingest.PageRequest(
+                    u.url, u.source_id, u.title, ingest.parse_date(u.published_at), tuple(u.images)
+                )
                 for u in config.urls
             ]
         else:

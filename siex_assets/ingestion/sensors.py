@@ -121,6 +121,7 @@ def evaluate_sources(
                                 "published_at": item.published_at.isoformat()
                                 if item.published_at
                                 else None,
+                                **({"images": list(item.images)} if item.images else {}),
                             }
                         )
                 response = found.response
