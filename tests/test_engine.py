@@ -320,3 +320,49 @@ def test_a_word_used_on_its_own_stays_beside_the_phrase_it_is_part_of(extractor)
     second = [k.text for k in KeywordExtractor(mode="statistical").extract(apart, "en")]
     assert "drip irrigation" in first and "irrigation" not in first
     assert "drip irrigation" in second and "irrigation" in second
+
+
+def test_a_word_only_used_inside_longer_phrases_is_folded_into_the_best_of_them():
+    """'feature' occurs in 'feature selection' and in 'dense feature groups' but never on
+    its own: beside 'feature selection' it would be a wasted slot, so it is folded."""
+    text = (
+        "Feature selection improves accuracy. Stable feature selection uses dense feature "
+        "groups. Feature selection on dense feature groups is stable. Feature selection "
+        "needs samples."
+    )
+    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    assert texts[0] == "feature selection"
+    assert "feature" not in texts and "selection" not in texts
+
+
+def test_html_entities_in_text_are_read_as_the_characters_they_stand_for(extractor):
+    """Text from feeds and CMS exports often carries entities: none becomes a keyword."""
+    text = (
+        "&lsquo;Miral&rsquo;: the director of &lsquo;Miral&rsquo; faces a conflict of "
+        "interest. Critics of &lsquo;Miral&rsquo; praise the cast &amp; the score."
+    )
+    texts = [k.text.lower() for k in extractor.extract(text, "en")]
+    assert "miral" in texts
+    assert not {"lsquo", "rsquo", "amp"} & {w for t in texts for w in t.split()}
+
+
+def test_a_role_written_before_a_name_is_not_part_of_the_name():
+    """'actress Luisana Lopilato' names a person: the keyword is the name, and a role or
+    adjective is never glued to it. German capitalizes every noun, so there a capital
+    after a lower-case word is no name and 'erneuerbare Energien' stays one phrase."""
+    text = (
+        "Canadian pop star Michael Buble married Argentine TV actress Luisana Lopilato in "
+        "Buenos Aires. Luisana Lopilato wore a lilac dress, and Michael Buble a gray suit. "
+        "The singer Michael Buble met Luisana Lopilato on tour."
+    )
+    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    assert {"Michael Buble", "Luisana Lopilato"} <= set(texts), texts
+    assert not any(
+        t.lower().endswith(("star michael buble", "actress luisana lopilato")) for t in texts
+    )
+    german = (
+        "Erneuerbare Energien senken die Kosten. Viele Gemeinden setzen auf erneuerbare "
+        "Energien, weil erneuerbare Energien die Stromrechnung senken."
+    )
+    de = [k.text.lower() for k in KeywordExtractor(mode="statistical").extract(german, "de")]
+    assert de[0] == "erneuerbare energien", de

@@ -41,7 +41,10 @@ class Candidate:
     content: int  # words in the phrase
     count: int = 0
     first_position: int = 0
+    last_position: int = 0
+    first_sentence: int = 0
     capitalized: int = 0  # occurrences written with capitals not owed to sentence start
+    alone: int = 0  # occurrences that are a whole run of content words, not part of a longer one
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -122,25 +125,51 @@ def _inner_capital(token: Token) -> bool:
     return any(ch.isupper() for ch in token.surface[1:])
 
 
+def _starts_name(previous: Token, token: Token) -> bool:
+    """``token`` is a capitalized name word right after a lower-case common word."""
+    word = token.surface
+    return (
+        previous.kind == CONTENT
+        and previous.surface[0].islower()
+        and word[0].isupper()
+        and any(ch.islower() for ch in word[1:])  # Title, not an acronym (TV, II, B)
+        and not token.title_case
+        and not token.sentence_start
+    )
+
+
 def _written_as_name(token: Token) -> bool:
     return _inner_capital(token) or (token.surface[0].isupper() and not token.title_case)
 
 
-def find_candidates(tokens: list[Token], max_words: int) -> dict[tuple[str, ...], Candidate]:
-    """All spans of up to ``max_words`` content words inside runs of non-break tokens."""
+def find_candidates(
+    tokens: list[Token], max_words: int, name_boundaries: bool = True
+) -> dict[tuple[str, ...], Candidate]:
+    """All spans of up to ``max_words`` content words inside runs of non-break tokens.
+
+    With ``name_boundaries`` (languages that capitalize names only, not every noun as
+    German does), a capitalized name after a lower-case word starts a new run: "actress
+    Luisana Lopilato" gives "Luisana Lopilato", never the role and the name as one phrase.
+    """
     candidates: dict[tuple[str, ...], Candidate] = {}
     run: list[int] = []
+    sentence = 0
     for i, token in enumerate([*tokens, Token("", BREAK)]):
         if token.kind != BREAK:
+            if run and name_boundaries and _starts_name(tokens[run[-1]], token):
+                _spans(tokens, run, max_words, candidates, sentence)
+                run = []
             run.append(i)
             continue
         if run:
-            _spans(tokens, run, max_words, candidates)
+            _spans(tokens, run, max_words, candidates, sentence)
             run = []
+        if _SENTENCE_END.fullmatch(token.surface):
+            sentence += 1
     return candidates
 
 
-def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict) -> None:
+def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sentence: int) -> None:
     for a, start in enumerate(run):
         if tokens[start].kind != CONTENT:
             continue
@@ -149,8 +178,13 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict) -> No
             stems = tuple(t.stem for t in span)
             cand = out.get(stems)
             if cand is None:
-                cand = out[stems] = Candidate(stems, words, first_position=start)
+                cand = out[stems] = Candidate(
+                    stems, words, first_position=start, first_sentence=sentence
+                )
             cand.count += 1
+            cand.last_position = start
+            if a == 0 and end == run[-1]:
+                cand.alone += 1
             cand.surfaces[" ".join(t.surface for t in span)] += 1
             content = [t for t in span if t.kind == CONTENT]
             if all(_written_as_name(t) for t in content) and not (

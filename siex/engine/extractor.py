@@ -11,6 +11,7 @@ one an SEO person would write by hand.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +27,10 @@ from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS,
 from siex.engine.wordclass import keeps_phrase
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.4"
+ENGINE_VERSION = "0.5"
 MODES = ("semantic", "statistical")
+# Languages that capitalize every noun, so a capital does not mark a name there.
+NOUN_CAPITALS = frozenset({"de", "lb"})
 
 
 @dataclass(frozen=True)
@@ -213,11 +216,15 @@ class KeywordExtractor:
         if not isinstance(text, str):
             raise TypeError("text must be a string")
         text = text[: self.max_chars]
+        if "&" in text:  # feeds and CMS exports carry &amp;, &rsquo; into text
+            text = html.unescape(text)
         lang = self.language_of(text, doc.get("lang"))
         kit = language_kit(lang)
         if title:
             text = f"{title}.\n{text}"
-        candidates = find_candidates(tokenize(text, kit), self.max_words)
+        candidates = find_candidates(
+            tokenize(text, kit), self.max_words, name_boundaries=kit.code not in NOUN_CAPITALS
+        )
         scored = [
             Scored(c, self._score(c, kit))
             for c in candidates.values()
@@ -317,11 +324,12 @@ def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtract
 
 def _folds(chosen: Candidate, new: Candidate) -> bool:
     """``new`` adds nothing beside ``chosen``: it overlaps it and, if it sits inside it,
-    the text never uses it apart from it."""
+    the text never uses it on its own (as a whole run of content words: "irrigation" in
+    "the cost of irrigation", not in "drip irrigation" or "irrigation systems")."""
     if not _overlaps(chosen.stems, new.stems):
         return False
     inside = _contains(chosen.stems, new.stems)
-    return not inside or new.count <= chosen.count
+    return not inside or new.alone == 0
 
 
 def _overlaps(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
