@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     p_extract.add_argument(
         "--fast", action="store_true", help="statistical mode: no model, several times faster"
     )
+    p_extract.add_argument(
+        "--corpus-from-input",
+        action="store_true",
+        help="read the whole input first and use it as the corpus: phrases most documents "
+        "share (boilerplate, a site's name) are pushed down; output starts after the last line",
+    )
 
     sub.add_parser("demo", help="materialize everything for the demo tenant once, headless")
     p_ingest = sub.add_parser(
@@ -73,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from siex.extract_cli import run_extract
 
         return run_extract(
-            args.top_k, mode="statistical" if args.fast else "semantic", batch_size=args.batch_size
+            args.top_k,
+            mode="statistical" if args.fast else "semantic",
+            batch_size=args.batch_size,
+            corpus_from_input=args.corpus_from_input,
         )
 
     from siex.config import get_settings

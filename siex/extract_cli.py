@@ -1,7 +1,8 @@
 """`siex extract`: JSON Lines in, JSON Lines out, one line per input line, same order.
 
 Lines are read in batches so the semantic model sees many documents per call; a
-line that is not a valid document gets an error object and the rest go on.
+line that is not a valid document gets an error object and the rest go on. With
+``corpus_from_input`` the whole input is read first and serves as the corpus.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from siex.engine import KeywordExtractor
+from siex.engine import Corpus, KeywordExtractor
 from siex.engine.extractor import extractor_from_settings
 
 
@@ -40,7 +41,11 @@ def parse_line(raw: bytes) -> dict | None:
 
 
 def extract_lines(
-    lines: Iterable[bytes], extractor: KeywordExtractor, top_k: int, batch_size: int = 32
+    lines: Iterable[bytes],
+    extractor: KeywordExtractor,
+    top_k: int,
+    batch_size: int = 32,
+    corpus: Corpus | None = None,
 ) -> Iterator[dict]:
     """Output objects for the input lines, in order, ``batch_size`` documents at a time.
 
@@ -54,7 +59,7 @@ def extract_lines(
             queue.append(item)
             if "error" not in item:
                 item["lang"] = extractor.language_of(item["text"], item["lang"])
-                yield item
+                yield dict(item, corpus=corpus) if corpus else item
 
     def failed(doc: dict, exc: Exception) -> dict:
         return {"id": doc["id"], "error": f"extraction failed: {type(exc).__name__}: {exc}"}
@@ -77,6 +82,7 @@ def run_extract(
     batch_size: int = 32,
     stdin: IO[bytes] | None = None,
     stdout: IO[str] | None = None,
+    corpus_from_input: bool = False,
 ) -> int:
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout
@@ -89,7 +95,12 @@ def run_extract(
         from tqdm import tqdm
 
         lines = tqdm(stdin, unit="doc", desc="extract", file=sys.stderr)
-    for out in extract_lines(lines, extractor, top_k, batch_size):
+    corpus = None
+    if corpus_from_input:
+        lines = list(lines)  # the whole input, held once: it is the corpus of each document
+        documents = [d for d in map(parse_line, lines) if d and "error" not in d]
+        corpus = extractor.corpus_of(documents)
+    for out in extract_lines(lines, extractor, top_k, batch_size, corpus):
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

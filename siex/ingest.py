@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from siex.engine import KeywordExtractor
+from siex.engine import Corpus, KeywordExtractor
 from siex.history import PreviousFetch, change_of, history_row
 from siex.platform.service import SourceSpec
 from siex.web.extract import MIN_WORDS, count_words, extract_pages
@@ -643,10 +643,13 @@ def extract_keywords(
     extractor: KeywordExtractor,
     previous: Iterable[Row] = (),
     top_k: int = 10,
+    corpora: Mapping[str, Corpus] | None = None,
 ) -> tuple[StepResult, int]:
     """Keyword rows per document; unchanged text, same engine version: stored rows are reused.
 
-    Returns the step result and how many documents were extracted afresh.
+    ``corpora`` holds each site's corpus statistics by origin (``siex.site_corpus``):
+    a document is ranked against its own site's. Returns the step result and how many
+    documents were extracted afresh.
     """
     reusable: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in previous:
@@ -660,9 +663,15 @@ def extract_keywords(
             result.rows.extend(cached)
         else:
             fresh.append(doc)
+    corpora = corpora or {}
     batches = extractor.extract_stream(
-        ({"text": d["text"], "lang": d["lang"], "title": d["title"]} for d in fresh), top_k=top_k
-    )
+        (
+            {"text": d["text"], "lang": d["lang"], "title": d["title"],
+             "corpus": corpora.get(origin_of(d["url"]))}
+            for d in fresh
+        ),
+        top_k=top_k,
+    )  # fmt: skip
     for doc, keywords in zip(fresh, batches, strict=True):
         if not keywords:
             result.fail(

@@ -345,3 +345,27 @@ def test_ingest_of_an_unreadable_source_or_unknown_tenant_still_prints_the_contr
     status, result, stderr = _ingest(home, "nobody", server.url("/article.html"))
     assert status == 1 and result == {**empty, "errors": {"unknown_tenant": 1}}
     assert "no tenant" in stderr
+
+
+def test_extract_can_use_its_input_as_the_corpus(tmp_path):
+    """With --corpus-from-input, a phrase every document shares (a site's footer) stops
+    leading each list; without it, it leads them all. Output order and count hold."""
+    topics = ["drip irrigation", "raised beds", "compost bins", "seed starting"] * 3
+    lines = [
+        json.dumps({"id": str(i), "lang": "en", "text": (
+            f"Greenleaf Garden Club newsletter. Greenleaf Garden Club members write about "
+            f"{t}. Our guide to {t} covers {t} for small plots. Greenleaf Garden Club.")})
+        for i, t in enumerate(topics)
+    ]  # fmt: skip
+    stdin = ("\n".join(lines) + "\n").encode()
+
+    def first_keywords(*flags: str) -> list[str]:
+        out = subprocess.run([SIEX, "extract", "--fast", "--top-k", "3", *flags], input=stdin,
+                             capture_output=True, env=_env(tmp_path), timeout=120)  # fmt: skip
+        assert out.returncode == 0, out.stderr.decode()
+        results = [json.loads(line) for line in out.stdout.decode().splitlines()]
+        assert [r["id"] for r in results] == [str(i) for i in range(len(topics))]
+        return [r["keywords"][0]["text"].lower() for r in results]
+
+    assert set(first_keywords()) == {"greenleaf garden club"}
+    assert first_keywords("--corpus-from-input") == topics

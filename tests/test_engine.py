@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from siex.engine import SUPPORTED_LANGUAGES, KeywordExtractor, detect_language
+from siex.engine import SUPPORTED_LANGUAGES, Corpus, KeywordExtractor, detect_language
 
 SAMPLES = {
     "en": "Raised bed soil mix decides how well vegetables grow. A raised bed soil mix of compost and topsoil drains well.",
@@ -74,14 +74,32 @@ def test_inflections_and_overlaps_are_folded(extractor):
 
 
 def test_corpus_statistics_push_down_boilerplate():
-    """A phrase in every document of the corpus loses to one specific to this document."""
+    """A phrase in every document of the corpus loses to one specific to this document;
+    a topic a tenth of the corpus covers is left alone; too small a corpus says nothing."""
     text = "Newsletter signup. Newsletter signup today. Drip irrigation saves water in dry summers."
     plain = KeywordExtractor().extract(text, "en", top_k=3)
     assert plain[0].text == "newsletter signup"
-    aware = KeywordExtractor(
-        doc_freq={"newslett signup": 99, "newslett": 99, "signup": 99}, n_docs=100
-    )
-    assert aware.extract(text, "en", top_k=3)[0].text != "newsletter signup"
+    extractor = KeywordExtractor()
+    key = extractor.phrase_key("Newsletter signup", "en")
+    assert key == "newslett signup"
+    site = Corpus({key: 99, "newslett": 99, "signup": 99}, n_docs=100)
+    assert KeywordExtractor(corpus=site).extract(text, "en", top_k=3)[0].text != "newsletter signup"
+    # Per document, as the keywords asset passes each site's statistics.
+    per_doc = extractor.extract_batch([{"text": text, "lang": "en", "corpus": site}], top_k=3)
+    assert per_doc[0][0].text != "newsletter signup"
+    topic = Corpus({key: 10}, n_docs=100)
+    assert topic.weight(key) == 1.0 and Corpus({key: 9}, n_docs=9).weight(key) == 1.0
+    assert site.weight(key) < Corpus({key: 60}, n_docs=100).weight(key) < 1.0
+
+
+def test_a_batch_is_its_own_corpus():
+    """`corpus_of` counts each document once per phrase, with the engine's own keys."""
+    docs = [{"text": f"Acme Garden Shop. Page {i} is about {topic}.", "lang": "en"}
+            for i, topic in enumerate(["drip irrigation", "raised beds", "compost"] * 4)]  # fmt: skip
+    corpus = KeywordExtractor(mode="statistical").corpus_of(docs)
+    assert corpus.n_docs == 12
+    assert corpus.doc_freq["acm garden shop"] == 12
+    assert corpus.doc_freq["drip irrig"] == 4
 
 
 @pytest.mark.parametrize(

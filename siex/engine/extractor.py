@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from siex.engine.candidates import Candidate, find_candidates, tokenize
+from siex.engine.candidates import BREAK, Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
 from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS, SemanticRanker
 from siex.engine.wordclass import keeps_phrase
@@ -31,6 +32,35 @@ ENGINE_VERSION = "0.5"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """How many documents of a corpus (a site's pages, a batch) hold each phrase.
+
+    ``doc_freq`` maps a candidate key (stems joined by spaces, see ``phrase_key``) to
+    the number of documents holding it, out of ``n_docs``. A phrase that a large share
+    of the corpus holds (the brand, a newsletter box, the site's category words) says
+    nothing about one document and is pushed down; rarer phrases are left alone, so a
+    topic that a tenth of a site covers still leads on the pages about it.
+    """
+
+    doc_freq: Mapping[str, int]
+    n_docs: int
+
+    # Below this many documents a share says little; above this share a phrase is site-wide.
+    MIN_DOCS: ClassVar[int] = 10
+    COMMON_SHARE: ClassVar[float] = 0.2
+
+    def weight(self, key: str) -> float:
+        """Multiplier of a phrase's score: 1 up to the common share, then falling with
+        the share to 0.05 for a phrase in every document."""
+        if self.n_docs < self.MIN_DOCS:
+            return 1.0
+        share = min(1.0, self.doc_freq.get(key, 0) / self.n_docs)
+        if share <= self.COMMON_SHARE:
+            return 1.0
+        return max(0.05, (1.0 - share) / (1.0 - self.COMMON_SHARE))
 
 
 @dataclass(frozen=True)
@@ -48,6 +78,7 @@ class Scored:
 
     candidate: Candidate
     score: float
+    corpus_weight: float = 1.0  # kept for the semantic blend, which must not undo it
 
 
 @dataclass
@@ -84,11 +115,10 @@ class KeywordExtractor:
         the cut bounds time and memory for huge inputs.
     rarity_weight:
         Exponent on the rarity of the phrase's most unusual word; 0 ignores rarity.
-    doc_freq, n_docs:
-        Optional corpus statistics: ``doc_freq`` maps a candidate key (stems joined
-        by spaces, see ``Candidate.key``) to the number of documents containing it,
-        out of ``n_docs``. Phrases common across the corpus (boilerplate, the site's
-        own name) are pushed down.
+    corpus:
+        Optional statistics of the corpus the documents belong to (``Corpus``);
+        phrases held by a large share of it are pushed down. A document may carry
+        its own under the key ``"corpus"`` (each site its own); a lone text needs none.
     """
 
     def __init__(
@@ -102,8 +132,7 @@ class KeywordExtractor:
         max_words: int = 4,
         max_chars: int = 200_000,
         rarity_weight: float = 1.0,
-        doc_freq: Mapping[str, int] | None = None,
-        n_docs: int = 0,
+        corpus: Corpus | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -116,8 +145,7 @@ class KeywordExtractor:
         self.max_words = max_words
         self.max_chars = max_chars
         self.rarity_weight = rarity_weight
-        self.doc_freq = doc_freq or {}
-        self.n_docs = n_docs
+        self.corpus = corpus
 
     @property
     def version(self) -> str:
@@ -211,7 +239,21 @@ class KeywordExtractor:
 
     # -- ranking ------------------------------------------------------------------
 
-    def _prepare(self, doc: Mapping) -> tuple[str, str, list[Scored]]:
+    def corpus_of(self, docs: Iterable[Mapping]) -> Corpus:
+        """The corpus statistics of ``docs`` themselves (a batch as its own corpus)."""
+        doc_freq: Counter[str] = Counter()
+        n_docs = 0
+        for doc in docs:
+            n_docs += 1
+            doc_freq.update(c.key for c in self._candidates(doc)[3].values())
+        return Corpus(doc_freq, n_docs)
+
+    def phrase_key(self, phrase: str, lang: str) -> str:
+        """The key a phrase's candidate has (stems joined by spaces), for ``Corpus``."""
+        kit = language_kit(normalize_lang(lang) or "und")
+        return " ".join(t.stem for t in tokenize(phrase, kit) if t.kind != BREAK)
+
+    def _candidates(self, doc: Mapping) -> tuple[str, str, LanguageKit, dict]:
         text, title = doc["text"], doc.get("title")
         if not isinstance(text, str):
             raise TypeError("text must be a string")
@@ -225,11 +267,17 @@ class KeywordExtractor:
         candidates = find_candidates(
             tokenize(text, kit), self.max_words, name_boundaries=kit.code not in NOUN_CAPITALS
         )
-        scored = [
-            Scored(c, self._score(c, kit))
-            for c in candidates.values()
-            if keeps_phrase(tuple(w.lower() for w in c.words), kit.code)
-        ]
+        return text, lang, kit, candidates
+
+    def _prepare(self, doc: Mapping) -> tuple[str, str, list[Scored]]:
+        text, lang, kit, candidates = self._candidates(doc)
+        corpus = doc.get("corpus") or self.corpus
+        scored = []
+        for c in candidates.values():
+            if not keeps_phrase(tuple(w.lower() for w in c.words), kit.code):
+                continue
+            weight = corpus.weight(c.key) if corpus is not None else 1.0
+            scored.append(Scored(c, self._score(c, kit) * weight, weight))
         scored.sort(key=lambda s: (-s.score, s.candidate.first_position))
         return text, lang, scored
 
@@ -257,7 +305,11 @@ class KeywordExtractor:
         for i, head, sim in zip(chosen, heads, sims, strict=True):
             best = head[0].score or 1.0
             blended = [
-                Scored(s.candidate, (1 - w) * s.score / best + w * float(x))
+                Scored(
+                    s.candidate,
+                    ((1 - w) * s.score / best + w * float(x)) * s.corpus_weight,
+                    s.corpus_weight,
+                )
                 for s, x in zip(head, sim, strict=True)
             ]
             blended.sort(key=lambda s: (-s.score, s.candidate.first_position))
@@ -279,9 +331,6 @@ class KeywordExtractor:
         if self.rarity_weight:
             rarest = max(kit.rarity(w) for w in cand.words)
             score *= rarest**self.rarity_weight
-        if self.n_docs:
-            df = self.doc_freq.get(cand.key, 0)
-            score *= math.log((1 + self.n_docs) / (1 + df)) + 1.0
         return score
 
     @staticmethod

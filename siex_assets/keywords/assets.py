@@ -13,6 +13,7 @@ from dagster import (
 from resources import KeywordEngineResource, PlatformDBResource, WarehouseResource
 from siex import ingest
 from siex.platform.quotas import record_usage
+from siex.site_corpus import site_corpora, site_wide_phrases
 from siex_assets.ingestion.assets import RETRY, documents
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions
 from siex_assets.reporting import failures_markdown
@@ -37,8 +38,11 @@ def keywords(
     store = warehouse.get()
     docs = store.read("documents", tenant, day).to_pylist()
     previous = store.read("keywords", tenant, day).to_pylist()
+    extractor = keyword_engine.extractor()
+    # Each page is ranked against its own site: phrases most of its pages list sink.
+    corpora = site_corpora(store, tenant, day, extractor)
     result, extracted = ingest.extract_keywords(
-        docs, keyword_engine.extractor(), previous=previous, top_k=keyword_engine.top_k
+        docs, extractor, previous=previous, top_k=keyword_engine.top_k, corpora=corpora
     )
     store.write("keywords", tenant, day, result.rows)
     store.write(
@@ -72,6 +76,8 @@ def keywords(
             "extracted": extracted,
             "reused": len(docs) - extracted,
             "keyword_rows": len(result.rows),
+            "site_corpora": {site: c.n_docs for site, c in sorted(corpora.items())},
+            "site_wide_phrases": MetadataValue.json(site_wide_phrases(corpora)),
             "billed_documents": billed,
             "failures": MetadataValue.md(failures_markdown(result.failures)),
         },
