@@ -15,6 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from siex.engine import KeywordExtractor
 from siex.history import PreviousFetch, change_of, history_row
 from siex.platform.service import SourceSpec
@@ -622,6 +625,27 @@ def merge_by_url(stored: Iterable[Row], fresh: Iterable[Row], replaced: set[str]
     return [r for r in stored if r["url"] not in replaced] + list(fresh)
 
 
+def merge_table_by_url(
+    stored: pa.Table, fresh: Iterable[Row], replaced: set[str], schema: pa.Schema
+) -> pa.Table:
+    """``merge_by_url`` on Arrow tables: the stored rows of URLs not in ``replaced``, then
+    the fresh rows, in that order. The day's stored rows never become Python objects, so
+    merging a run's few pages costs a column filter and not the whole day in dicts."""
+    stored = stored.select(schema.names).cast(schema)
+    if replaced:
+        gone = pc.is_in(stored["url"], value_set=pa.array(sorted(replaced), pa.string()))
+        stored = stored.filter(pc.invert(gone))
+    return pa.concat_tables([stored, pa.Table.from_pylist(list(fresh), schema=schema)])
+
+
+def empty_texts(documents: pa.Table) -> list[str]:
+    """URLs of documents whose text is empty or only whitespace (Arrow's whitespace is
+    Python's ``str.isspace``, so this is ``not text.strip()``), in table order."""
+    text = pc.fill_null(documents["text"], "")
+    empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0)
+    return documents["url"].filter(empty).to_pylist()
+
+
 def parse_date(value: str | None) -> datetime | None:
     """An ISO 8601 date or timestamp as an aware datetime (UTC when no zone is given)."""
     if not value:
@@ -688,18 +712,83 @@ def extract_keywords(
     return result, extracted
 
 
-def keyword_stats(keyword_rows: Iterable[Row]) -> list[Row]:
-    """Per keyword: in how many documents, summed score, best rank, one example URL."""
+@dataclass
+class KeywordsUpdate:
+    """The day's keyword rows after ``update_keywords``, and what it took."""
+
+    table: pa.Table
+    failures: list[Row]
+    extracted: int  # documents extracted afresh
+    changed: bool  # False: ``table`` is exactly the stored table (nothing to write)
+
+
+def update_keywords(
+    documents: pa.Table, stored: pa.Table, extractor: KeywordExtractor, top_k: int = 10
+) -> KeywordsUpdate:
+    """``extract_keywords`` over the day's tables, column by column: the same rows in the
+    same order (each document's reused rows in document order, then the fresh ones),
+    but only the documents without reusable keywords become Python objects, so a run
+    costs in proportion to what changed rather than to the day's size."""
+    from siex.warehouse import SCHEMAS
+
+    schema = SCHEMAS["keywords"]
+    stored = stored.select(schema.names).cast(schema)
+    position = pc.index_in(stored["doc_id"], value_set=documents["doc_id"])
+    current_hash = documents["content_hash"].take(position)  # null where the doc is gone
+    reuse = pc.fill_null(
+        pc.and_(
+            pc.equal(stored["content_hash"], current_hash),
+            pc.equal(stored["engine"], extractor.version),
+        ),
+        False,
+    )
+    kept_position = position.filter(reuse)
+    order = pa.table(
+        {"position": kept_position, "row": pa.array(range(len(kept_position)), pa.int64())}
+    ).sort_by([("position", "ascending"), ("row", "ascending")])["row"]
+    cached = stored.filter(reuse).take(order)
+    covered = pc.is_in(
+        pa.array(range(documents.num_rows), pa.int32()),
+        value_set=pc.unique(kept_position).cast(pa.int32()),
+    )
+    fresh_docs = documents.filter(pc.invert(covered))
+    fields = ["doc_id", "url", "source_id", "content_hash", "text", "lang", "title"]
+    result, extracted = extract_keywords(
+        fresh_docs.select(fields).to_pylist(), extractor, top_k=top_k
+    )
+    table = pa.concat_tables([cached, pa.Table.from_pylist(result.rows, schema=schema)])
+    unchanged = (
+        not result.rows
+        and cached.num_rows == stored.num_rows
+        and order.to_pylist() == list(range(len(order)))
+    )
+    return KeywordsUpdate(table, result.failures, extracted, changed=not unchanged)
+
+
+def keyword_stats(keyword_rows: Iterable[Row] | pa.Table) -> list[Row]:
+    """Per keyword: in how many documents, summed score, best rank, one example URL.
+
+    ``keyword_rows``: dicts, or the keywords table (read column by column: a day's
+    hundred thousand rows are never made into dicts)."""
+    if isinstance(keyword_rows, pa.Table):
+        columns = [
+            keyword_rows[c].to_pylist() for c in ("keyword", "doc_id", "score", "rank", "url")
+        ]
+        tuples = zip(*columns, strict=True)
+    else:
+        tuples = (
+            (r["keyword"], r["doc_id"], r["score"], r["rank"], r["url"]) for r in keyword_rows
+        )
     docs: dict[str, set] = defaultdict(set)
     score: Counter = Counter()
     best: dict[str, int] = {}
     example: dict[str, str] = {}
-    for row in keyword_rows:
-        key = row["keyword"].lower()
-        docs[key].add(row["doc_id"])
-        score[key] += row["score"]
-        if row["rank"] < best.get(key, 1 << 15):
-            best[key], example[key] = row["rank"], row["url"]
+    for keyword, doc, value, rank, url in tuples:
+        key = keyword.lower()
+        docs[key].add(doc)
+        score[key] += value
+        if rank < best.get(key, 1 << 15):
+            best[key], example[key] = rank, url
     return sorted(
         (
             {

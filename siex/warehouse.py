@@ -220,15 +220,24 @@ class Warehouse:
         os.replace(tmp, target)
         return target
 
-    def read(self, table: str, tenant: str, day: str) -> pa.Table:
-        """All parts of one partition (an empty table when there are none)."""
+    def read(self, table: str, tenant: str, day: str, columns: list[str] | None = None) -> pa.Table:
+        """All parts of one partition (an empty table when there are none); ``columns``:
+        only those are read from the files."""
         folder = self.partition_dir(table, tenant, day)
         files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        schema = SCHEMAS[table]
+        if columns is not None:
+            schema = pa.schema([schema.field(c) for c in columns])
         if not files:
-            return SCHEMAS[table].empty_table()
+            return schema.empty_table()
         return pa.concat_tables(
-            [pq.read_table(f, schema=SCHEMAS[table]) for f in files], promote_options="default"
+            [pq.read_table(f, schema=SCHEMAS[table], columns=columns) for f in files],
+            promote_options="default",
         )
+
+    def exists(self, table: str, tenant: str, day: str, part: str = "data") -> bool:
+        """Whether the partition has the part ``<part>.parquet``."""
+        return (self.partition_dir(table, tenant, day) / f"{part}.parquet").is_file()
 
     # -- querying -----------------------------------------------------------------
 

@@ -18,11 +18,13 @@ from resources import FetcherResource, KeywordEngineResource, PlatformDBResource
 from siex import ingest, push
 from siex.history import previous_fetches
 from siex.platform.service import active_sources
+from siex.warehouse import SCHEMAS
 from siex.web.feeds import SourceError
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions, today_utc
 from siex_assets.reporting import failures_markdown
 
 RETRY = RetryPolicy(max_retries=2, delay=1, backoff=Backoff.EXPONENTIAL)
+PROGRESS_EVERY = 100  # pages between "fetched n/total" log lines
 
 
 class PageToFetch(Config):
@@ -108,7 +110,8 @@ def pages(
         )
 
         def progress(done: int, total: int) -> None:
-            if done == total or done % 25 == 0:
+            # Every log line is an event Dagster commits to its storage: a few per run.
+            if done == total or done % PROGRESS_EVERY == 0:
                 context.log.info(f"fetched {done}/{total} pages")
 
         result = ingest.fetch_pages(
@@ -209,15 +212,20 @@ def documents(
         + ("new or changed pages of this run" if update else "stored pages (rebuilding the day)")
     )
     result = ingest.build_documents(tenant, todo, keyword_engine.extractor())
-    docs, onpage = result.rows, result.onpage
-    if update:  # merge into what earlier runs of the day extracted
-        replaced = {p["url"] for p in todo}
-        docs = ingest.merge_by_url(store.read("documents", tenant, day).to_pylist(), docs, replaced)
-        onpage = ingest.merge_by_url(
-            store.read("onpage", tenant, day).to_pylist(), onpage, replaced
-        )
-    store.write("documents", tenant, day, docs)
-    store.write("onpage", tenant, day, onpage)
+    replaced = {p["url"] for p in todo}
+    for table, rows in (("documents", result.rows), ("onpage", result.onpage)):
+        if not update:
+            store.write(table, tenant, day, rows)
+        elif replaced or not store.exists(table, tenant, day):
+            # Merged into what earlier runs of the day extracted, column-wise (never the
+            # whole day as dicts); a run that extracted nothing leaves the day's file as is.
+            stored = store.read(table, tenant, day)
+            store.write(
+                table,
+                tenant,
+                day,
+                ingest.merge_table_by_url(stored, rows, replaced, SCHEMAS[table]),
+            )
     store.write(
         "failures",
         tenant,
@@ -230,12 +238,8 @@ def documents(
             f"no document for {failure['url']}: {failure['reason']} ({failure['detail']})"
         )
 
-    written = store.read("documents", tenant, day)
-    empty = [
-        r["url"]
-        for r in written.select(["url", "text"]).to_pylist()
-        if not (r["text"] or "").strip()
-    ]
+    written = store.read("documents", tenant, day, columns=["url", "text", "lang"])
+    empty = ingest.empty_texts(written)
     langs: dict[str, int] = {}
     for lang in written.column("lang").to_pylist():
         langs[lang] = langs.get(lang, 0) + 1
