@@ -625,17 +625,14 @@ def merge_by_url(stored: Iterable[Row], fresh: Iterable[Row], replaced: set[str]
     return [r for r in stored if r["url"] not in replaced] + list(fresh)
 
 
-def merge_table_by_url(
-    stored: pa.Table, fresh: Iterable[Row], replaced: set[str], schema: pa.Schema
-) -> pa.Table:
-    """``merge_by_url`` on Arrow tables: the stored rows of URLs not in ``replaced``, then
-    the fresh rows, in that order. The day's stored rows never become Python objects, so
-    merging a run's few pages costs a column filter and not the whole day in dicts."""
-    stored = stored.select(schema.names).cast(schema)
-    if replaced:
-        gone = pc.is_in(stored["url"], value_set=pa.array(sorted(replaced), pa.string()))
-        stored = stored.filter(pc.invert(gone))
-    return pa.concat_tables([stored, pa.Table.from_pylist(list(fresh), schema=schema)])
+def document_texts(warehouse, tenant: str, day: str, doc_ids: list[str]) -> dict[str, str]:
+    """The texts of some of the day's documents, the day's table read a batch at a time."""
+    wanted = pa.array(sorted(set(doc_ids)), pa.string())
+    found: dict[str, str] = {}
+    for batch in warehouse.iter_batches("documents", tenant, day, ["doc_id", "text"]):
+        hit = batch.filter(pc.is_in(batch["doc_id"], value_set=wanted))
+        found.update(zip(hit["doc_id"].to_pylist(), hit["text"].to_pylist(), strict=True))
+    return found
 
 
 def empty_texts(documents: pa.Table) -> list[str]:
@@ -723,12 +720,19 @@ class KeywordsUpdate:
 
 
 def update_keywords(
-    documents: pa.Table, stored: pa.Table, extractor: KeywordExtractor, top_k: int = 10
+    documents: pa.Table,
+    stored: pa.Table,
+    extractor: KeywordExtractor,
+    top_k: int = 10,
+    texts: Callable[[list[str]], dict[str, str]] | None = None,
 ) -> KeywordsUpdate:
     """``extract_keywords`` over the day's tables, column by column: the same rows in the
     same order (each document's reused rows in document order, then the fresh ones),
     but only the documents without reusable keywords become Python objects, so a run
-    costs in proportion to what changed rather than to the day's size."""
+    costs in proportion to what changed rather than to the day's size.
+
+    ``documents`` may leave out ``text``; then ``texts(doc_ids)`` gives the texts of the
+    documents to extract (so the day's texts need not be held at once)."""
     from siex.warehouse import SCHEMAS
 
     schema = SCHEMAS["keywords"]
@@ -752,6 +756,12 @@ def update_keywords(
         value_set=pc.unique(kept_position).cast(pa.int32()),
     )
     fresh_docs = documents.filter(pc.invert(covered))
+    if "text" not in fresh_docs.column_names:
+        ids = fresh_docs["doc_id"].to_pylist()
+        found = texts(ids) if texts is not None and ids else {}
+        fresh_docs = fresh_docs.append_column(
+            "text", pa.array([found.get(i, "") for i in ids], pa.large_string())
+        )
     fields = ["doc_id", "url", "source_id", "content_hash", "text", "lang", "title"]
     result, extracted = extract_keywords(
         fresh_docs.select(fields).to_pylist(), extractor, top_k=top_k

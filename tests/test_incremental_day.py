@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dagster import instance_for_test
 from sqlalchemy import func, select
@@ -92,6 +93,18 @@ def test_update_keywords_gives_the_rows_of_extract_keywords(extractor):
     assert (update.extracted, update.changed) == (expected_n, True) == (2, True)
     assert update.failures == expected.failures == []
 
+    # Without the text column, the texts of the documents to extract are asked for.
+    asked = []
+
+    def texts(ids):
+        asked.append(ids)
+        return {d["doc_id"]: d["text"] for d in day_two}
+
+    lean = docs_table(day_two).drop_columns(["text"])
+    by_lookup = ingest.update_keywords(lean, stored, extractor, top_k=5, texts=texts)
+    assert by_lookup.table.to_pylist() == update.table.to_pylist()
+    assert asked == [[changed_b["doc_id"], doc["e"]["doc_id"]]]
+
     # Reused rows that are all still valid but stored in another order are rewritten.
     reordered = ingest.update_keywords(docs_table(day_one[::-1]), stored, extractor, top_k=5)
     assert reordered.changed and reordered.extracted == 1
@@ -128,21 +141,38 @@ def test_keyword_stats_of_the_table_equal_those_of_its_rows():
     assert ingest.keyword_stats(SCHEMAS["keywords"].empty_table()) == []
 
 
-def test_merge_table_by_url_equals_merge_by_url():
+def test_warehouse_merge_by_url_equals_merge_by_url_a_batch_at_a_time(tmp_path):
+    """The streamed merge writes the rows of the row-wise merge, in order, across batches
+    and parts, and reads files written before a column existed."""
     schema = SCHEMAS["documents"]
-    stored = [document("t", f"https://s.test/{i}", f"text {i}") for i in range(6)]
+    warehouse = Warehouse(tmp_path / "warehouse")
+    stored = [document("t", f"https://s.test/{i}", f"text {i}") for i in range(7)]
     fresh = [document("t", f"https://s.test/{i}", f"new text {i}") for i in (4, 1, 9)]
     replaced = {"https://s.test/1", "https://s.test/4", "https://s.test/9", "https://s.test/2"}
-    merged = ingest.merge_table_by_url(
-        pa.Table.from_pylist(stored, schema=schema), fresh, replaced, schema
+    # An older file without the description column, and the rest in a second part.
+    old = pa.Table.from_pylist(stored[:4], schema=schema).drop_columns(["description"])
+    folder = warehouse.partition_dir("documents", "t", "2026-11-01")
+    folder.mkdir(parents=True)
+    pq.write_table(old, folder / "data.parquet")
+    warehouse.write("documents", "t", "2026-11-01", stored[4:], part="later")
+
+    warehouse.merge_by_url("documents", "t", "2026-11-01", fresh, replaced, batch_rows=2)
+    merged = pq.read_table(folder / "data.parquet", schema=schema).to_pylist()
+    expected = ingest.merge_by_url(
+        [dict(r, description=None) if i < 4 else r for i, r in enumerate(stored)], fresh, replaced
     )
-    expected = pa.Table.from_pylist(ingest.merge_by_url(stored, fresh, replaced), schema=schema)
-    assert merged.to_pylist() == expected.to_pylist()
-    assert [r["url"][-1] for r in merged.to_pylist()] == ["0", "3", "5", "4", "1", "9"]
-    unchanged = ingest.merge_table_by_url(
-        pa.Table.from_pylist(stored, schema=schema), [], set(), schema
+    assert merged == pa.Table.from_pylist(expected, schema=schema).to_pylist()
+    assert [r["url"][-1] for r in merged] == ["0", "3", "5", "6", "4", "1", "9"]
+    # Streamed reads give the partition's rows in read()'s order.
+    batches = list(warehouse.iter_batches("documents", "t", "2026-11-01", ["url"], batch_rows=3))
+    assert len(batches) > 2 and all(0 < len(b) <= 3 for b in batches)
+    assert [u for b in batches for u in b["url"].to_pylist()] == (
+        warehouse.read("documents", "t", "2026-11-01", columns=["url"])["url"].to_pylist()
     )
-    assert unchanged.to_pylist() == pa.Table.from_pylist(stored, schema=schema).to_pylist()
+    # An empty merge into a day without a file writes an empty file.
+    warehouse.merge_by_url("documents", "t", "2026-11-02", [], set())
+    assert warehouse.exists("documents", "t", "2026-11-02")
+    assert warehouse.read("documents", "t", "2026-11-02").num_rows == 0
 
 
 def test_empty_texts_are_those_python_strips_to_nothing():

@@ -18,7 +18,6 @@ from resources import FetcherResource, KeywordEngineResource, PlatformDBResource
 from siex import ingest, push
 from siex.history import previous_fetches
 from siex.platform.service import active_sources
-from siex.warehouse import SCHEMAS
 from siex.web.feeds import SourceError
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions, today_utc
 from siex_assets.reporting import failures_markdown
@@ -217,15 +216,9 @@ def documents(
         if not update:
             store.write(table, tenant, day, rows)
         elif replaced or not store.exists(table, tenant, day):
-            # Merged into what earlier runs of the day extracted, column-wise (never the
-            # whole day as dicts); a run that extracted nothing leaves the day's file as is.
-            stored = store.read(table, tenant, day)
-            store.write(
-                table,
-                tenant,
-                day,
-                ingest.merge_table_by_url(stored, rows, replaced, SCHEMAS[table]),
-            )
+            # Merged into what earlier runs of the day extracted, a batch at a time (never
+            # the whole day in memory); a run that extracted nothing leaves the file as is.
+            store.merge_by_url(table, tenant, day, rows, replaced)
     store.write(
         "failures",
         tenant,
@@ -238,14 +231,17 @@ def documents(
             f"no document for {failure['url']}: {failure['reason']} ({failure['detail']})"
         )
 
-    written = store.read("documents", tenant, day, columns=["url", "text", "lang"])
-    empty = ingest.empty_texts(written)
+    empty: list[str] = []
     langs: dict[str, int] = {}
-    for lang in written.column("lang").to_pylist():
-        langs[lang] = langs.get(lang, 0) + 1
+    stored_documents = 0
+    for batch in store.iter_batches("documents", tenant, day, ["url", "text", "lang"]):
+        stored_documents += batch.num_rows
+        empty += ingest.empty_texts(batch)
+        for lang in batch.column("lang").to_pylist():
+            langs[lang] = langs.get(lang, 0) + 1
     return MaterializeResult(
         metadata={
-            "documents": written.num_rows,
+            "documents": stored_documents,
             "extracted_pages": len(todo),
             "onpage_rows": len(result.onpage),
             "failed": len(result.failures),

@@ -15,6 +15,7 @@ from dagster import (
 from resources import KeywordEngineResource, PlatformDBResource, WarehouseResource
 from siex import ingest
 from siex.platform.quotas import record_usage_many
+from siex.warehouse import SCHEMAS
 from siex_assets.ingestion.assets import RETRY, documents
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions
 from siex_assets.reporting import failures_markdown
@@ -37,12 +38,16 @@ def keywords(
 ) -> MaterializeResult:
     tenant, day = tenant_and_day(context)
     store = warehouse.get()
-    docs = store.read("documents", tenant, day)
+    # The day's documents without their text; the texts of those to extract are looked
+    # up a batch at a time, so the day's texts are never in memory at once.
+    columns = [c for c in SCHEMAS["documents"].names if c != "text"]
+    docs = store.read("documents", tenant, day, columns=columns)
     update = ingest.update_keywords(
         docs,
         store.read("keywords", tenant, day),
         keyword_engine.extractor(),
         top_k=keyword_engine.top_k,
+        texts=lambda ids: ingest.document_texts(store, tenant, day, ids),
     )
     if update.changed or not store.exists("keywords", tenant, day):
         store.write("keywords", tenant, day, update.table)
