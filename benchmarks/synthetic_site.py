@@ -4,7 +4,11 @@ Every page is built on request from its number (deterministic, nothing on disk):
 title, a meta description, an H1 and H2s, 300–900 words of text on one of forty
 topics, links to other pages of the site and images (some without alt text). The
 sitemap index at ``/sitemap.xml`` lists child sitemaps of at most 5,000 URLs each,
-with ``lastmod``.
+with ``lastmod``; ``/sitemap-flat.xml?urls=N`` is one file of N URLs (at most 50,000).
+Like a production web server it sends each response without Nagle's delay: Python's
+``http.server`` writes the headers and the body in separate sends, and on a
+keep-alive connection Nagle's algorithm held the body until the client's delayed ACK,
+about 40 ms per request whatever the crawler.
 
     python benchmarks/synthetic_site.py --pages 10000 --port 8800   # serve until Ctrl-C
 """
@@ -19,6 +23,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PER_SITEMAP = 5000
+MAX_FLAT_URLS = 50_000
 TOPICS = {
     "raised bed gardening": "raised bed soil mix compost topsoil drainage timber frame vegetables",
     "drip irrigation": "drip line emitters water pressure timer mulch tomatoes hose filter",
@@ -111,9 +116,13 @@ def sitemap_index(host: str, pages: int) -> str:
 
 
 def child_sitemap(host: str, k: int, pages: int) -> str:
+    return urlset(host, range(k * PER_SITEMAP, min(pages, (k + 1) * PER_SITEMAP)))
+
+
+def urlset(host: str, numbers: range) -> str:
     urls = "".join(
         f"<url><loc>http://{host}/articles/{n}.html</loc><lastmod>2026-11-{1 + n % 28:02d}</lastmod></url>"
-        for n in range(k * PER_SITEMAP, min(pages, (k + 1) * PER_SITEMAP))
+        for n in numbers
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -121,16 +130,26 @@ def child_sitemap(host: str, k: int, pages: int) -> str:
     )
 
 
+def flat_sitemap(host: str, urls: int) -> str:
+    """One sitemap file of ``urls`` article URLs (the protocol allows 50,000 in a file),
+    whatever the site's size: for timing sitemap parsers on a large single file."""
+    return urlset(host, range(urls))
+
+
 def make_handler(pages: int):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms stall per keep-alive response
 
         def do_GET(self) -> None:
             host = self.headers.get("Host", "127.0.0.1")
-            path = self.path.split("?")[0]
+            path, _, query = self.path.partition("?")
             body, ctype = None, "text/html; charset=utf-8"
             if path == "/sitemap.xml":
                 body, ctype = sitemap_index(host, pages), "application/xml"
+            elif path == "/sitemap-flat.xml":
+                urls = int(query.partition("urls=")[2] or pages)
+                body, ctype = flat_sitemap(host, min(urls, MAX_FLAT_URLS)), "application/xml"
             elif path.startswith("/sitemap-") and path.endswith(".xml"):
                 body, ctype = child_sitemap(host, int(path[9:-4]), pages), "application/xml"
             elif path.startswith("/articles/") and path.endswith(".html"):

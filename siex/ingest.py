@@ -15,6 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from siex.engine import Corpus, KeywordExtractor
 from siex.history import PreviousFetch, change_of, history_row
 from siex.platform.service import SourceSpec
@@ -624,6 +627,24 @@ def merge_by_url(stored: Iterable[Row], fresh: Iterable[Row], replaced: set[str]
     return [r for r in stored if r["url"] not in replaced] + list(fresh)
 
 
+def document_texts(warehouse, tenant: str, day: str, doc_ids: list[str]) -> dict[str, str]:
+    """The texts of some of the day's documents, the day's table read a batch at a time."""
+    wanted = pa.array(sorted(set(doc_ids)), pa.string())
+    found: dict[str, str] = {}
+    for batch in warehouse.iter_batches("documents", tenant, day, ["doc_id", "text"]):
+        hit = batch.filter(pc.is_in(batch["doc_id"], value_set=wanted))
+        found.update(zip(hit["doc_id"].to_pylist(), hit["text"].to_pylist(), strict=True))
+    return found
+
+
+def empty_texts(documents: pa.Table) -> list[str]:
+    """URLs of documents whose text is empty or only whitespace (Arrow's whitespace is
+    Python's ``str.isspace``, so this is ``not text.strip()``), in table order."""
+    text = pc.fill_null(documents["text"], "")
+    empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0)
+    return documents["url"].filter(empty).to_pylist()
+
+
 def parse_date(value: str | None) -> datetime | None:
     """An ISO 8601 date or timestamp as an aware datetime (UTC when no zone is given)."""
     if not value:
@@ -699,18 +720,101 @@ def extract_keywords(
     return result, extracted
 
 
-def keyword_stats(keyword_rows: Iterable[Row]) -> list[Row]:
-    """Per keyword: in how many documents, summed score, best rank, one example URL."""
+@dataclass
+class KeywordsUpdate:
+    """The day's keyword rows after ``update_keywords``, and what it took."""
+
+    table: pa.Table
+    failures: list[Row]
+    extracted: int  # documents extracted afresh
+    changed: bool  # False: ``table`` is exactly the stored table (nothing to write)
+    corpora: dict[str, Corpus] = field(default_factory=dict)  # site corpora used, by origin
+
+
+def update_keywords(
+    documents: pa.Table,
+    stored: pa.Table,
+    extractor: KeywordExtractor,
+    top_k: int = 10,
+    texts: Callable[[list[str]], dict[str, str]] | None = None,
+    corpora: Callable[[], Mapping[str, Corpus]] | None = None,
+) -> KeywordsUpdate:
+    """``extract_keywords`` over the day's tables, column by column: the same rows in the
+    same order (each document's reused rows in document order, then the fresh ones),
+    but only the documents without reusable keywords become Python objects, so a run
+    costs in proportion to what changed rather than to the day's size.
+
+    ``documents`` may leave out ``text``; then ``texts(doc_ids)`` gives the texts of the
+    documents to extract (so the day's texts need not be held at once). ``corpora()``
+    gives each site's corpus by origin; it is called only when there is something to
+    extract."""
+    from siex.warehouse import SCHEMAS
+
+    schema = SCHEMAS["keywords"]
+    stored = stored.select(schema.names).cast(schema)
+    position = pc.index_in(stored["doc_id"], value_set=documents["doc_id"])
+    current_hash = documents["content_hash"].take(position)  # null where the doc is gone
+    reuse = pc.fill_null(
+        pc.and_(
+            pc.equal(stored["content_hash"], current_hash),
+            pc.equal(stored["engine"], extractor.version),
+        ),
+        False,
+    )
+    kept_position = position.filter(reuse)
+    order = pa.table(
+        {"position": kept_position, "row": pa.array(range(len(kept_position)), pa.int64())}
+    ).sort_by([("position", "ascending"), ("row", "ascending")])["row"]
+    cached = stored.filter(reuse).take(order)
+    covered = pc.is_in(
+        pa.array(range(documents.num_rows), pa.int32()),
+        value_set=pc.unique(kept_position).cast(pa.int32()),
+    )
+    fresh_docs = documents.filter(pc.invert(covered))
+    if "text" not in fresh_docs.column_names:
+        ids = fresh_docs["doc_id"].to_pylist()
+        found = texts(ids) if texts is not None and ids else {}
+        fresh_docs = fresh_docs.append_column(
+            "text", pa.array([found.get(i, "") for i in ids], pa.large_string())
+        )
+    fields = ["doc_id", "url", "source_id", "content_hash", "text", "lang", "title"]
+    sites = dict(corpora()) if corpora is not None and fresh_docs.num_rows else {}
+    result, extracted = extract_keywords(
+        fresh_docs.select(fields).to_pylist(), extractor, top_k=top_k, corpora=sites
+    )
+    table = pa.concat_tables([cached, pa.Table.from_pylist(result.rows, schema=schema)])
+    unchanged = (
+        not result.rows
+        and cached.num_rows == stored.num_rows
+        and order.to_pylist() == list(range(len(order)))
+    )
+    return KeywordsUpdate(table, result.failures, extracted, changed=not unchanged, corpora=sites)
+
+
+def keyword_stats(keyword_rows: Iterable[Row] | pa.Table) -> list[Row]:
+    """Per keyword: in how many documents, summed score, best rank, one example URL.
+
+    ``keyword_rows``: dicts, or the keywords table (read column by column: a day's
+    hundred thousand rows are never made into dicts)."""
+    if isinstance(keyword_rows, pa.Table):
+        columns = [
+            keyword_rows[c].to_pylist() for c in ("keyword", "doc_id", "score", "rank", "url")
+        ]
+        tuples = zip(*columns, strict=True)
+    else:
+        tuples = (
+            (r["keyword"], r["doc_id"], r["score"], r["rank"], r["url"]) for r in keyword_rows
+        )
     docs: dict[str, set] = defaultdict(set)
     score: Counter = Counter()
     best: dict[str, int] = {}
     example: dict[str, str] = {}
-    for row in keyword_rows:
-        key = row["keyword"].lower()
-        docs[key].add(row["doc_id"])
-        score[key] += row["score"]
-        if row["rank"] < best.get(key, 1 << 15):
-            best[key], example[key] = row["rank"], row["url"]
+    for keyword, doc, value, rank, url in tuples:
+        key = keyword.lower()
+        docs[key].add(doc)
+        score[key] += value
+        if rank < best.get(key, 1 << 15):
+            best[key], example[key] = rank, url
     return sorted(
         (
             {

@@ -15,42 +15,42 @@ from collections import Counter, defaultdict
 
 from siex.engine import Corpus, KeywordExtractor
 from siex.warehouse import Warehouse
-from siex.web.robots import origin_of
 
 WINDOW_DAYS = 180
 
-_PAGES_PER_PHRASE = """
+# The latest version of each page within the window, its keywords per site (origin).
+_LATEST = """
 WITH latest AS (
-    SELECT url, keyword, lang FROM keywords
+    SELECT url, lower(keyword) AS keyword, lang FROM keywords
     WHERE date > ?::DATE - ?::INTEGER AND date <= ?::DATE
     QUALIFY dense_rank() OVER (PARTITION BY url ORDER BY date DESC) = 1
 )
-SELECT url, lower(keyword) AS keyword, any_value(lang) AS lang
-FROM latest GROUP BY ALL
+SELECT lower(regexp_extract(url, '^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)', 1)) AS site, *
+FROM latest
+"""
+_PAGES_PER_SITE = f"SELECT site, count(DISTINCT url) FROM ({_LATEST}) GROUP BY site"
+_PAGES_PER_PHRASE = f"""
+SELECT site, keyword, any_value(lang), count(DISTINCT url) FROM ({_LATEST})
+GROUP BY site, keyword
 """
 
 
 def site_corpora(
     warehouse: Warehouse, tenant: str, day: str, extractor: KeywordExtractor
 ) -> dict[str, Corpus]:
-    """Per site (origin: scheme, host and port) of the tenant's pages, the corpus of its
-    stored keywords up to ``day``."""
+    """Per site (origin: scheme, host and port, as ``origin_of`` writes it) of the
+    tenant's pages, the corpus of its stored keywords up to ``day``."""
+    window = [day, WINDOW_DAYS, day]
     con = warehouse.connect(tenant)
     try:
-        rows = con.execute(_PAGES_PER_PHRASE, [day, WINDOW_DAYS, day]).fetchall()
+        pages = dict(con.execute(_PAGES_PER_SITE, window).fetchall())
+        rows = con.execute(_PAGES_PER_PHRASE, window).fetchall()
     finally:
         con.close()
-    pages: dict[str, set[str]] = defaultdict(set)
     holding: dict[str, Counter[str]] = defaultdict(Counter)
-    keys: dict[tuple[str, str], str] = {}
-    for url, keyword, lang in rows:
-        site = origin_of(url)
-        pages[site].add(url)
-        key = keys.get((keyword, lang))
-        if key is None:
-            key = keys[(keyword, lang)] = extractor.phrase_key(keyword, lang or "und")
-        holding[site][key] += 1
-    return {site: Corpus(_with_parts(holding[site]), len(urls)) for site, urls in pages.items()}
+    for site, keyword, lang, count in rows:
+        holding[site][extractor.phrase_key(keyword, lang or "und")] += count
+    return {site: Corpus(_with_parts(holding[site]), n) for site, n in pages.items()}
 
 
 def _with_parts(pages_per_key: Counter[str]) -> dict[str, int]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from siex.intelligence.tables import REPORT_SCHEMAS
@@ -175,6 +177,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     **REPORT_SCHEMAS,
 }
 TABLES = tuple(SCHEMAS)
+BATCH_ROWS = 2_000  # rows per batch when a day's table is streamed rather than read whole
 
 
 def check_tenant(tenant: str) -> str:
@@ -221,15 +224,72 @@ class Warehouse:
         os.replace(tmp, target)
         return target
 
-    def read(self, table: str, tenant: str, day: str) -> pa.Table:
-        """All parts of one partition (an empty table when there are none)."""
+    def read(self, table: str, tenant: str, day: str, columns: list[str] | None = None) -> pa.Table:
+        """All parts of one partition (an empty table when there are none); ``columns``:
+        only those are read from the files."""
         folder = self.partition_dir(table, tenant, day)
         files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        schema = SCHEMAS[table]
+        if columns is not None:
+            schema = pa.schema([schema.field(c) for c in columns])
         if not files:
-            return SCHEMAS[table].empty_table()
+            return schema.empty_table()
         return pa.concat_tables(
-            [pq.read_table(f, schema=SCHEMAS[table]) for f in files], promote_options="default"
+            [pq.read_table(f, schema=SCHEMAS[table], columns=columns) for f in files],
+            promote_options="default",
         )
+
+    def iter_batches(
+        self, table: str, tenant: str, day: str, columns: list[str], batch_rows: int = BATCH_ROWS
+    ) -> Iterator[pa.Table]:
+        """The partition's rows (all parts, in ``read``'s order), ``columns`` only, a batch
+        of at most ``batch_rows`` at a time: memory stays that of one batch."""
+        folder = self.partition_dir(table, tenant, day)
+        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        for path in files:
+            # A dataset with the table's schema reads older files that lack a column.
+            parts = ds.dataset(path, schema=SCHEMAS[table], format="parquet")
+            for batch in parts.to_batches(
+                columns=columns, batch_size=batch_rows, use_threads=False
+            ):
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch])
+
+    def merge_by_url(
+        self,
+        table: str,
+        tenant: str,
+        day: str,
+        fresh: Iterable[dict],
+        replaced: set[str],
+        batch_rows: int = BATCH_ROWS,
+    ) -> Path:
+        """Rewrite the partition as ``data.parquet``: its rows whose URL is not in
+        ``replaced``, in order, then ``fresh``. Read, filtered and written a batch at a
+        time (atomically, as ``write``), so merging a run's pages into a day costs one
+        batch of memory, not the day's table."""
+        schema = SCHEMAS[table]
+        fresh_table = pa.Table.from_pylist(list(fresh), schema=schema)
+        gone = pa.array(sorted(replaced), pa.string())
+        folder = self.partition_dir(table, tenant, day)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".data.{uuid.uuid4().hex}.tmp"
+        try:
+            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                for batch in self.iter_batches(table, tenant, day, schema.names, batch_rows):
+                    kept = batch.filter(pc.invert(pc.is_in(batch["url"], value_set=gone)))
+                    if kept.num_rows:
+                        writer.write_table(kept.cast(schema))
+                if fresh_table.num_rows:
+                    writer.write_table(fresh_table)
+            os.replace(tmp, folder / "data.parquet")
+        finally:
+            tmp.unlink(missing_ok=True)
+        return folder / "data.parquet"
+
+    def exists(self, table: str, tenant: str, day: str, part: str = "data") -> bool:
+        """Whether the partition has the part ``<part>.parquet``."""
+        return (self.partition_dir(table, tenant, day) / f"{part}.parquet").is_file()
 
     # -- querying -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ row and SQLite serializes writers, so concurrent requests cannot overshoot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -131,3 +132,46 @@ def record_usage(
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
     return result.rowcount == 1
+
+
+USAGE_BATCH = 500  # keys per statement: far below SQLite's and PostgreSQL's parameter limits
+
+
+def record_usage_many(
+    session: Session,
+    tenant_id: str,
+    resource: str,
+    idempotency_keys: Iterable[str],
+    occurred_at: datetime | None = None,
+) -> int:
+    """``record_usage`` for many keys (quantity 1 each) in a few statements; returns how
+    many were recorded now, i.e. how many ``record_usage`` calls would have returned True.
+
+    Keys already stored are looked up in batches and only the others are inserted, still
+    with ``ON CONFLICT DO NOTHING``, so a concurrent run cannot make one count twice.
+    """
+    keys = list(dict.fromkeys(idempotency_keys))
+    at = occurred_at or utcnow()
+    recorded = 0
+    for start in range(0, len(keys), USAGE_BATCH):
+        batch = keys[start : start + USAGE_BATCH]
+        known = set(
+            session.scalars(
+                select(UsageEvent.idempotency_key).where(UsageEvent.idempotency_key.in_(batch))
+            )
+        )
+        missing = [k for k in batch if k not in known]
+        if not missing:
+            continue
+        rows = [
+            {"id": new_id(), "tenant_id": tenant_id, "resource": resource, "quantity": 1,
+             "idempotency_key": key, "occurred_at": at}
+            for key in missing
+        ]  # fmt: skip
+        result = session.execute(
+            dialect_insert(session, UsageEvent)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        recorded += result.rowcount
+    return recorded

@@ -37,6 +37,7 @@ from siex.web.robots import MAX_ROBOTS_BYTES, RobotsCache, RobotsRules, product_
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream", "gzip")
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b < 32)  # not in any text
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 
 
@@ -388,7 +389,7 @@ def looks_binary(content: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))  # counted in C
     return control / len(sample) > 0.05
 
 

@@ -23,6 +23,7 @@ from siex_assets.partitions import tenant_and_day, tenant_day_partitions, today_
 from siex_assets.reporting import failures_markdown
 
 RETRY = RetryPolicy(max_retries=2, delay=1, backoff=Backoff.EXPONENTIAL)
+PROGRESS_EVERY = 100  # pages between "fetched n/total" log lines
 
 
 class PageToFetch(Config):
@@ -111,7 +112,8 @@ def pages(
         )
 
         def progress(done: int, total: int) -> None:
-            if done == total or done % 25 == 0:
+            # Every log line is an event Dagster commits to its storage: a few per run.
+            if done == total or done % PROGRESS_EVERY == 0:
                 context.log.info(f"fetched {done}/{total} pages")
 
         result = ingest.fetch_pages(
@@ -212,15 +214,14 @@ def documents(
         + ("new or changed pages of this run" if update else "stored pages (rebuilding the day)")
     )
     result = ingest.build_documents(tenant, todo, keyword_engine.extractor())
-    docs, onpage = result.rows, result.onpage
-    if update:  # merge into what earlier runs of the day extracted
-        replaced = {p["url"] for p in todo}
-        docs = ingest.merge_by_url(store.read("documents", tenant, day).to_pylist(), docs, replaced)
-        onpage = ingest.merge_by_url(
-            store.read("onpage", tenant, day).to_pylist(), onpage, replaced
-        )
-    store.write("documents", tenant, day, docs)
-    store.write("onpage", tenant, day, onpage)
+    replaced = {p["url"] for p in todo}
+    for table, rows in (("documents", result.rows), ("onpage", result.onpage)):
+        if not update:
+            store.write(table, tenant, day, rows)
+        elif replaced or not store.exists(table, tenant, day):
+            # Merged into what earlier runs of the day extracted, a batch at a time (never
+            # the whole day in memory); a run that extracted nothing leaves the file as is.
+            store.merge_by_url(table, tenant, day, rows, replaced)
     store.write(
         "failures",
         tenant,
@@ -233,18 +234,17 @@ def documents(
             f"no document for {failure['url']}: {failure['reason']} ({failure['detail']})"
         )
 
-    written = store.read("documents", tenant, day)
-    empty = [
-        r["url"]
-        for r in written.select(["url", "text"]).to_pylist()
-        if not (r["text"] or "").strip()
-    ]
+    empty: list[str] = []
     langs: dict[str, int] = {}
-    for lang in written.column("lang").to_pylist():
-        langs[lang] = langs.get(lang, 0) + 1
+    stored_documents = 0
+    for batch in store.iter_batches("documents", tenant, day, ["url", "text", "lang"]):
+        stored_documents += batch.num_rows
+        empty += ingest.empty_texts(batch)
+        for lang in batch.column("lang").to_pylist():
+            langs[lang] = langs.get(lang, 0) + 1
     return MaterializeResult(
         metadata={
-            "documents": written.num_rows,
+            "documents": stored_documents,
             "extracted_pages": len(todo),
             "onpage_rows": len(result.onpage),
             "failed": len(result.failures),

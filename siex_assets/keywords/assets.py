@@ -1,5 +1,7 @@
 """Keywords per document and the day's keyword table, per tenant and day."""
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -12,8 +14,9 @@ from dagster import (
 
 from resources import KeywordEngineResource, PlatformDBResource, WarehouseResource
 from siex import ingest
-from siex.platform.quotas import record_usage
+from siex.platform.quotas import record_usage_many
 from siex.site_corpus import site_corpora, site_wide_phrases
+from siex.warehouse import SCHEMAS
 from siex_assets.ingestion.assets import RETRY, documents
 from siex_assets.partitions import tenant_and_day, tenant_day_partitions
 from siex_assets.reporting import failures_markdown
@@ -36,59 +39,69 @@ def keywords(
 ) -> MaterializeResult:
     tenant, day = tenant_and_day(context)
     store = warehouse.get()
-    docs = store.read("documents", tenant, day).to_pylist()
-    previous = store.read("keywords", tenant, day).to_pylist()
+    # The day's documents without their text; the texts of those to extract are looked
+    # up a batch at a time, so the day's texts are never in memory at once.
+    columns = [c for c in SCHEMAS["documents"].names if c != "text"]
+    docs = store.read("documents", tenant, day, columns=columns)
     extractor = keyword_engine.extractor()
-    # Each page is ranked against its own site: phrases most of its pages list sink.
-    corpora = site_corpora(store, tenant, day, extractor)
-    result, extracted = ingest.extract_keywords(
-        docs, extractor, previous=previous, top_k=keyword_engine.top_k, corpora=corpora
+    update = ingest.update_keywords(
+        docs,
+        store.read("keywords", tenant, day),
+        extractor,
+        top_k=keyword_engine.top_k,
+        texts=lambda ids: ingest.document_texts(store, tenant, day, ids),
+        # Each page is ranked against its own site: phrases most of its pages list sink.
+        corpora=lambda: site_corpora(store, tenant, day, extractor),
     )
-    store.write("keywords", tenant, day, result.rows)
+    if update.changed or not store.exists("keywords", tenant, day):
+        store.write("keywords", tenant, day, update.table)
     store.write(
         "failures",
         tenant,
         day,
-        [dict(f, run_id=context.run_id) for f in result.failures],
+        [dict(f, run_id=context.run_id) for f in update.failures],
         part="keywords",
     )
-    context.log.info(f"{extracted} documents extracted, {len(docs) - extracted} reused unchanged")
+    extracted, n_docs = update.extracted, docs.num_rows
+    context.log.info(f"{extracted} documents extracted, {n_docs - extracted} reused unchanged")
     # Billable once per document version: a retried run or a re-run day bills nothing new.
+    # One look-up per batch of keys, not one statement per document of the day.
+    versions = zip(docs["doc_id"].to_pylist(), docs["content_hash"].to_pylist(), strict=True)
     with platform.session() as session:
-        billed = sum(
-            record_usage(
-                session, tenant, "documents", f"documents:{d['doc_id']}:{d['content_hash']}"
-            )
-            for d in docs
+        billed = record_usage_many(
+            session, tenant, "documents", (f"documents:{d}:{h}" for d, h in versions)
         )
     context.log.info(f"{billed} new document versions recorded for billing")
 
-    with_keywords = {
-        r["doc_id"] for r in store.read("keywords", tenant, day).select(["doc_id"]).to_pylist()
-    }
-    with_reason = {f["url"] for f in result.failures}
-    unexplained = [
-        d["url"] for d in docs if d["doc_id"] not in with_keywords and d["url"] not in with_reason
-    ]
+    with_keywords = pc.unique(update.table["doc_id"])
+    with_reason = pa.array(sorted({f["url"] for f in update.failures}), pa.string())
+    unexplained = docs["url"].filter(
+        pc.invert(
+            pc.or_(
+                pc.is_in(docs["doc_id"], value_set=with_keywords),
+                pc.is_in(docs["url"], value_set=with_reason),
+            )
+        )
+    )
     return MaterializeResult(
         metadata={
-            "documents": len(docs),
+            "documents": n_docs,
             "extracted": extracted,
-            "reused": len(docs) - extracted,
-            "keyword_rows": len(result.rows),
-            "site_corpora": {site: c.n_docs for site, c in sorted(corpora.items())},
-            "site_wide_phrases": MetadataValue.json(site_wide_phrases(corpora)),
+            "reused": n_docs - extracted,
+            "keyword_rows": update.table.num_rows,
+            "site_corpora": {site: c.n_docs for site, c in sorted(update.corpora.items())},
+            "site_wide_phrases": MetadataValue.json(site_wide_phrases(update.corpora)),
             "billed_documents": billed,
-            "failures": MetadataValue.md(failures_markdown(result.failures)),
+            "failures": MetadataValue.md(failures_markdown(update.failures)),
         },
         check_results=[
             AssetCheckResult(
                 check_name="every_document_has_keywords_or_reason",
-                passed=not unexplained,
+                passed=len(unexplained) == 0,
                 severity=AssetCheckSeverity.ERROR,
                 metadata={
                     "unexplained": len(unexplained),
-                    "examples": MetadataValue.json(unexplained[:10]),
+                    "examples": MetadataValue.json(unexplained[:10].to_pylist()),
                 },
             )
         ],
@@ -107,7 +120,7 @@ def keyword_stats(
 ) -> MaterializeResult:
     tenant, day = tenant_and_day(context)
     store = warehouse.get()
-    rows = ingest.keyword_stats(store.read("keywords", tenant, day).to_pylist())
+    rows = ingest.keyword_stats(store.read("keywords", tenant, day))
     store.write("keyword_stats", tenant, day, rows)
     if not store.refresh_views_file():
         context.log.info("warehouse.duckdb is open elsewhere; its views were left as they were")
