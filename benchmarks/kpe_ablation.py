@@ -11,6 +11,11 @@ reproduced in a minute.
         --variant default --variant statistical --limit 100
 
 Variants are named in ``VARIANTS``: keyword arguments of ``KeywordExtractor``.
+
+``--ceiling`` measures the headroom instead: per data set, the share of gold keys that
+occur in the text at all, the share that are among the engine's candidates, and the
+F1@k of an oracle that picks exactly those (the best any ranking of these candidates
+could score), so a quality target can be read as a share of what extraction allows.
 """
 
 from __future__ import annotations
@@ -72,6 +77,33 @@ def f1_at(extractor, docs: list[dict], k: int = 10, batch_size: int = 32) -> tup
     return 100 * total / len(docs), len(docs) / seconds
 
 
+def ceiling(extractor, docs: list[dict], k: int = 10) -> dict:
+    """Extractive headroom of ``docs``: gold keys in the text, gold keys among the
+    engine's candidates, and the macro F1@k of an oracle ranking of those candidates."""
+    sys.path.insert(0, str(HARNESS))
+    import kpe_text
+
+    gold_total = in_text = in_candidates = 0
+    total = 0.0
+    for doc in docs:
+        lang = doc.get("lang", "en")
+        gold = set(kpe_text.dedup_norm(doc["keys"], lang))
+        text, _lang, scored = extractor._prepare(doc)
+        norms = {kpe_text.norm_phrase(s.candidate.text, lang) for s in scored}
+        found = gold & norms
+        gold_total += len(gold)
+        in_text += len(kpe_text.present_keys(sorted(gold), text, lang))
+        in_candidates += len(found)
+        hits = min(len(found), k)
+        p, r = hits / k, (hits / len(gold) if gold else 0.0)
+        total += 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "gold_in_text": 100 * in_text / max(gold_total, 1),
+        "gold_in_candidates": 100 * in_candidates / max(gold_total, 1),
+        "oracle_f1": 100 * total / len(docs),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -81,12 +113,27 @@ def main() -> int:
     parser.add_argument("--variant", action="append", default=[])
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument(
+        "--ceiling", action="store_true", help="headroom per data set instead of variants"
+    )
     args = parser.parse_args()
 
     from siex.engine import KeywordExtractor
 
     names = args.datasets.split(",")
     data = {n: load(dataset_path(n, args.extra_dir), args.limit) for n in names}
+    if args.ceiling:
+        print(f"| data set | gold keys in the text | among candidates | oracle F1@{args.k} |")
+        print("| --- | --: | --: | --: |")
+        extractor = KeywordExtractor(mode="statistical")  # candidates do not depend on mode
+        for name in names:
+            c = ceiling(extractor, data[name], args.k)
+            print(
+                f"| {name} | {c['gold_in_text']:.0f} % | {c['gold_in_candidates']:.0f} % "
+                f"| {c['oracle_f1']:.1f} |",
+                flush=True,
+            )
+        return 0
     print("| variant | " + " | ".join(names) + " | mean |")
     print("| --- | " + " | ".join("--:" for _ in names) + " | --: |")
     for variant in args.variant or ["default"]:

@@ -384,3 +384,38 @@ def test_a_role_written_before_a_name_is_not_part_of_the_name():
     )
     de = [k.text.lower() for k in KeywordExtractor(mode="statistical").extract(german, "de")]
     assert de[0] == "erneuerbare energien", de
+
+
+def test_topics_on_the_english_stop_list_stay_content_words():
+    """stopwords-iso's English list holds topics ("web", "page", "information",
+    "research"): they stay content words, so "web page" and "information architecture"
+    are keywords; pronouns, determiners and conjunctions stay stop words. Lists of
+    other languages are stopwords-iso's as published."""
+    import stopwordsiso
+
+    from siex.engine.languages import language_kit
+
+    english = language_kit("en").stopwords
+    assert not {"web", "page", "site", "information", "research", "computer"} & english
+    assert {"the", "which", "something", "or", "these", "whose"} <= english
+    assert language_kit("fr").stopwords == frozenset(stopwordsiso.stopwords("fr"))
+    text = (
+        "A web page needs clear information architecture. Information architecture "
+        "decides how a visitor moves from one web page to the next, so plan the "
+        "information architecture before the first web page goes live."
+    )
+    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    assert {"web page", "information architecture"} <= set(texts), texts
+
+
+def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():
+    """'New Zealand' and 'Great Barrier Reef' are names although 'new' and 'great' are
+    stop words; 'In Paris' at a sentence start is no name, nor 'The' before one."""
+    text = (
+        "Dairy exports from New Zealand grew. Farmers in New Zealand sell milk powder. "
+        "In Paris, buyers compare milk powder from New Zealand with milk powder from "
+        "Ireland. Divers visit the Great Barrier Reef; the Great Barrier Reef is bleaching."
+    )
+    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    assert {"New Zealand", "Great Barrier Reef", "milk powder"} <= set(texts), texts
+    assert not any(t.lower().startswith(("in ", "the ")) for t in texts), texts

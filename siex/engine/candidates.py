@@ -8,12 +8,14 @@ rights" were tried and lowered F1 in English and French: noise outweighed them.)
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from siex.engine.languages import LanguageKit
+from siex.engine.wordclass import can_open_name
 
 # Words (letters/digits, inner hyphens or apostrophes), sentence ends, other punctuation.
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]", re.UNICODE)
@@ -77,7 +79,26 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
             tokens.append(_classify(part, kit, at_start))
             at_start = False
     _mark_title_case(tokens)
+    _open_names(tokens, kit)
     return tokens
+
+
+def _open_names(tokens: list[Token], kit: LanguageKit) -> None:
+    """A capitalized stop word before a capitalized word joins it as a name ("New
+    Zealand", "Great Barrier Reef"), where the language's lexicon says it can."""
+    for token, following in itertools.pairwise(tokens):
+        if (
+            token.kind == BREAK
+            and token.surface[:1].isupper()
+            and token.surface[1:].islower()
+            and not token.title_case
+            and following.kind == CONTENT
+            and following.surface[:1].isupper()
+            and not (following.title_case or following.sentence_start)
+            and token.surface.lower() in kit.stopwords
+            and can_open_name(token.surface.lower(), kit.code)
+        ):
+            token.kind, token.stem = CONTENT, kit.stem(token.surface.lower())
 
 
 def _mark_title_case(tokens: list[Token]) -> None:

@@ -13,6 +13,8 @@ import snowballstemmer
 import stopwordsiso
 import wordfreq
 
+from siex.engine.wordclass import is_topic_noun
+
 # The plan's eleven languages, mapped to their Snowball stemmer names.
 SNOWBALL_NAMES = {
     "en": "english",
@@ -100,6 +102,8 @@ def language_kit(lang: str) -> LanguageKit:
     """Resources for ``lang``; a language we know little about still works (no stemming)."""
     code = normalize_lang(lang) or "und"
     words = stopwordsiso.stopwords(code) if stopwordsiso.has_lang(code) else set()
+    # stopwords-iso's lists run long; topics on them ("web page") stay content words.
+    words = {w.lower() for w in words if not is_topic_noun(w.lower(), code)}
     if code in SNOWBALL_NAMES:
         stem = lru_cache(maxsize=200_000)(snowballstemmer.stemmer(SNOWBALL_NAMES[code]).stemWord)
     else:
@@ -107,7 +111,7 @@ def language_kit(lang: str) -> LanguageKit:
     freq_code = _WORDFREQ_CODES.get(code, code)
     return LanguageKit(
         code=code,
-        stopwords=frozenset(w.lower() for w in words),
+        stopwords=frozenset(words),
         stem=stem,
         elisions=ELISIONS.get(code, frozenset()),
         has_frequencies=freq_code in wordfreq.available_languages(),

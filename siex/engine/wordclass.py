@@ -9,6 +9,11 @@ the head ("raised bed", "distributed systems"); or when it ends in a word that c
 only be an adjective or adverb.
 Words the lexicon does not know (names, jargon) are kept. Other languages have no
 packaged lexicon here and keep every span.
+
+The lexicon also corrects the stop list: stopwords-iso's English list (1,298 words)
+holds topics such as "information", "web", "page", "site" and "research", which would
+split "web page" or "information architecture" apart; and it says which stop-list
+words may open a name written in capitals ("New Zealand", "Great Barrier Reef").
 """
 
 from __future__ import annotations
@@ -16,6 +21,23 @@ from __future__ import annotations
 from functools import lru_cache
 
 LEXICON_LANGUAGES = frozenset({"en"})
+# English closed classes: pronouns, determiners, wh-words, conjunctions. The lexicon
+# files many of them as nouns ("something", "which", "or"); they are never topics.
+CLOSED_CLASS_WORDS = frozenset(
+    """
+    i me my mine myself we us our ours ourselves you your yours yourself yourselves he him
+    his himself she her hers herself it its itself they them their theirs themselves one
+    ones oneself selves thou thee thy ye
+    what which who whom whose whatever whichever whoever whomever whether when where
+    wheres why how wherever whenever
+    a an the this that these those all another any both each either every few many much
+    more most neither no none other others several some such
+    anybody anyone anything everybody everyone everything nobody nothing somebody someone
+    something
+    and or nor but yet so if because although though while whereas unless until till since
+    via per versus
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
 
 
 def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
@@ -36,8 +58,34 @@ def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
     return True
 
 
+def is_topic_noun(word: str, lang: str) -> bool:
+    """A stop-list word that is a topic in its own right: the lexicon knows it only as a
+    noun, or as a noun and the base form of a verb ("information", "web", "page",
+    "research"). Inflected verb forms ("needs", "uses") stay stop words: as keywords'
+    parts they are mostly verbs ("each plant needs water" gives no "needs water")."""
+    if lang not in LEXICON_LANGUAGES or word in CLOSED_CLASS_WORDS:
+        return False
+    lemmas = _english_lemmas(word)
+    if "NOUN" not in lemmas or not lemmas.keys() <= {"NOUN", "VERB"}:
+        return False
+    return "VERB" not in lemmas or word in lemmas["VERB"]
+
+
+def can_open_name(word: str, lang: str) -> bool:
+    """A lower-cased stop-list word that, capitalized before a capitalized word, opens a
+    name ("New Zealand", "Great Barrier Reef"); articles and prepositions never do."""
+    if lang not in LEXICON_LANGUAGES or word in CLOSED_CLASS_WORDS:
+        return False
+    return bool(_english_classes(word) & {"ADJ", "NOUN"})
+
+
 @lru_cache(maxsize=200_000)
 def _english_classes(word: str) -> frozenset[str]:
+    return frozenset(_english_lemmas(word))
+
+
+@lru_cache(maxsize=200_000)
+def _english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     from lemminflect import getAllLemmas
 
-    return frozenset(getAllLemmas(word))
+    return dict(getAllLemmas(word))
