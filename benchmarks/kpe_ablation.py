@@ -10,7 +10,9 @@ reproduced in a minute.
     .venv/bin/python benchmarks/kpe_ablation.py --datasets Inspec-test-uncontr,SemEval2017 \\
         --variant default --variant statistical --limit 100
 
-Variants are named in ``VARIANTS``: keyword arguments of ``KeywordExtractor``.
+Variants are named in ``VARIANTS``: keyword arguments of ``KeywordExtractor``, or
+``RULES_OFF``: the default engine with one of its candidate rules switched off
+(``--variant no-topic-nouns``), for the rows of the design tables.
 
 ``--ceiling`` measures the headroom instead: per data set, the share of gold keys that
 occur in the text at all, the share that are among the engine's candidates, and the
@@ -24,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +38,50 @@ VARIANTS: dict[str, dict] = {
     "statistical": {"mode": "statistical"},
     "all-layers": {"model_layers": None},
 }
+
+
+@contextmanager
+def _patched(module: str, name: str, value):
+    """Swap ``module.name`` for ``value`` while a variant runs, with cached kits cleared."""
+    import importlib
+
+    from siex.engine import candidates, languages
+
+    target = importlib.import_module(module)
+    saved = getattr(target, name)
+    setattr(target, name, value)
+    languages.language_kit.cache_clear()
+    candidates._word_class.cache_clear()
+    try:
+        yield
+    finally:
+        setattr(target, name, saved)
+        languages.language_kit.cache_clear()
+        candidates._word_class.cache_clear()
+
+
+# Engine rules switched off, one at a time (see "Engine 0.6" in docs/benchmarks.md).
+# topics on the English stop list ("web", "information") are stop words again
+_NO_TOPIC_NOUNS = ("siex.engine.languages", "is_topic_noun", lambda word, lang: False)
+# a capitalized stop word never opens a name ("New Zealand" → "Zealand")
+_NO_NAMES = ("siex.engine.candidates", "can_open_name", lambda word, lang: False)
+RULES_OFF = {
+    "no-topic-nouns": [_NO_TOPIC_NOUNS],
+    "no-names": [_NO_NAMES],
+    "candidates-0.5": [_NO_TOPIC_NOUNS, _NO_NAMES],
+}
+
+
+def variant(name: str):
+    """The extractor of a variant and the context it runs in."""
+    from siex.engine import KeywordExtractor
+
+    if name in RULES_OFF:
+        stack = ExitStack()
+        for patch in RULES_OFF[name]:
+            stack.enter_context(_patched(*patch))
+        return KeywordExtractor(), stack
+    return KeywordExtractor(**VARIANTS[name]), nullcontext()
 
 
 def load(path: Path, limit: int | None) -> list[dict]:
@@ -136,11 +183,12 @@ def main() -> int:
         return 0
     print("| variant | " + " | ".join(names) + " | mean |")
     print("| --- | " + " | ".join("--:" for _ in names) + " | --: |")
-    for variant in args.variant or ["default"]:
-        extractor = KeywordExtractor(**VARIANTS[variant])
-        scores = [f1_at(extractor, data[n], args.k)[0] for n in names]
+    for name in args.variant or ["default"]:
+        extractor, context = variant(name)
+        with context:
+            scores = [f1_at(extractor, data[n], args.k)[0] for n in names]
         cells = " | ".join(f"{s:.1f}" for s in scores)
-        print(f"| {variant} | {cells} | {sum(scores) / len(scores):.1f} |", flush=True)
+        print(f"| {name} | {cells} | {sum(scores) / len(scores):.1f} |", flush=True)
     return 0
 
 
