@@ -622,11 +622,6 @@ def pages_to_extract(warehouse, tenant: str, day: str, run_id: str) -> tuple[lis
     return latest_pages(warehouse.read("pages", tenant, day).to_pylist()), False
 
 
-def merge_by_url(stored: Iterable[Row], fresh: Iterable[Row], replaced: set[str]) -> list[Row]:
-    """The stored rows of URLs not in ``replaced``, then the fresh rows."""
-    return [r for r in stored if r["url"] not in replaced] + list(fresh)
-
-
 def document_texts(warehouse, tenant: str, day: str, doc_ids: list[str]) -> dict[str, str]:
     """The texts of some of the day's documents, the day's table read a batch at a time."""
     wanted = pa.array(sorted(set(doc_ids)), pa.string())

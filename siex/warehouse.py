@@ -227,8 +227,7 @@ class Warehouse:
     def read(self, table: str, tenant: str, day: str, columns: list[str] | None = None) -> pa.Table:
         """All parts of one partition (an empty table when there are none); ``columns``:
         only those are read from the files."""
-        folder = self.partition_dir(table, tenant, day)
-        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        files = self._parts(table, tenant, day)
         schema = SCHEMAS[table]
         if columns is not None:
             schema = pa.schema([schema.field(c) for c in columns])
@@ -244,8 +243,17 @@ class Warehouse:
     ) -> Iterator[pa.Table]:
         """The partition's rows (all parts, in ``read``'s order), ``columns`` only, a batch
         of at most ``batch_rows`` at a time: memory stays that of one batch."""
+        yield from self._batches(table, self._parts(table, tenant, day), columns, batch_rows)
+
+    def _parts(self, table: str, tenant: str, day: str) -> list[Path]:
+        """The partition's Parquet files, in the order its rows are read."""
         folder = self.partition_dir(table, tenant, day)
-        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        return sorted(folder.glob("*.parquet")) if folder.exists() else []
+
+    @staticmethod
+    def _batches(
+        table: str, files: list[Path], columns: list[str], batch_rows: int
+    ) -> Iterator[pa.Table]:
         for path in files:
             # A dataset with the table's schema reads older files that lack a column.
             parts = ds.dataset(path, schema=SCHEMAS[table], format="parquet")
@@ -267,25 +275,30 @@ class Warehouse:
         """Rewrite the partition as ``data.parquet``: its rows whose URL is not in
         ``replaced``, in order, then ``fresh``. Read, filtered and written a batch at a
         time (atomically, as ``write``), so merging a run's pages into a day costs one
-        batch of memory, not the day's table."""
+        batch of memory, not the day's table. Other parts it merged are removed."""
         schema = SCHEMAS[table]
         fresh_table = pa.Table.from_pylist(list(fresh), schema=schema)
         gone = pa.array(sorted(replaced), pa.string())
         folder = self.partition_dir(table, tenant, day)
         folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "data.parquet"
+        merged = self._parts(table, tenant, day)
         tmp = folder / f".data.{uuid.uuid4().hex}.tmp"
         try:
             with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-                for batch in self.iter_batches(table, tenant, day, schema.names, batch_rows):
+                for batch in self._batches(table, merged, schema.names, batch_rows):
                     kept = batch.filter(pc.invert(pc.is_in(batch["url"], value_set=gone)))
                     if kept.num_rows:
                         writer.write_table(kept.cast(schema))
                 if fresh_table.num_rows:
                     writer.write_table(fresh_table)
-            os.replace(tmp, folder / "data.parquet")
+            os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        return folder / "data.parquet"
+        for part in merged:  # their rows are in data.parquet now: kept, they would repeat
+            if part != target:
+                part.unlink(missing_ok=True)
+        return target
 
     def exists(self, table: str, tenant: str, day: str, part: str = "data") -> bool:
         """Whether the partition has the part ``<part>.parquet``."""

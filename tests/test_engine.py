@@ -28,6 +28,11 @@ def extractor():
     return KeywordExtractor()
 
 
+def statistical_keywords(text: str, lang: str, top_k: int = 10) -> list[str]:
+    """Keyword texts of the fast mode, best first (no model: rules seen directly)."""
+    return [k.text for k in KeywordExtractor(mode="statistical").extract(text, lang, top_k=top_k)]
+
+
 def test_repeated_phrase_ranks_first_with_scores_descending(extractor):
     """The phrase the text is about comes first; scores are in (0, 1], best first."""
     keywords = extractor.extract(SAMPLES["en"], "en", top_k=5)
@@ -300,7 +305,7 @@ def test_languages_beyond_the_eleven_are_stemmed_when_snowball_knows_them():
         "Samochody elektryczne zyskują na popularności. Ceny samochodów elektrycznych spadają, "
         "a sieć ładowania samochodu rośnie. Kierowcy wybierają samochody elektryczne."
     )
-    keywords = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "pl", top_k=5)]
+    keywords = statistical_keywords(text, "pl", top_k=5)
     assert keywords[0] == "samochody elektryczne"
     assert "samochodów elektrycznych" not in keywords  # the same phrase, inflected: folded
     assert language_kit("la").stem("rosae") == "rosae"  # no Latin stemmer: unchanged
@@ -324,7 +329,7 @@ def test_english_candidates_are_noun_phrases_and_other_languages_keep_every_span
         "The method optimizes query plans. Our approach discovered hidden patterns, and the "
         "optimizer learns from query plans. Query plans decide database performance."
     )
-    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en", top_k=10)]
+    texts = statistical_keywords(text, "en", top_k=10)
     assert "query plans" in texts
     assert not {"optimizes", "discovered", "learns", "method optimizes query plans"} & set(texts)
 
@@ -334,8 +339,8 @@ def test_a_word_used_on_its_own_stays_beside_the_phrase_it_is_part_of(extractor)
     listed beside it once the text discusses irrigation apart from drip lines."""
     inside = "Drip irrigation saves water. Drip irrigation suits beds. Drip irrigation is cheap."
     apart = inside + " Irrigation schedules matter: irrigation at dawn, irrigation by hand."
-    first = [k.text for k in KeywordExtractor(mode="statistical").extract(inside, "en")]
-    second = [k.text for k in KeywordExtractor(mode="statistical").extract(apart, "en")]
+    first = statistical_keywords(inside, "en")
+    second = statistical_keywords(apart, "en")
     assert "drip irrigation" in first and "irrigation" not in first
     assert "drip irrigation" in second and "irrigation" in second
 
@@ -348,7 +353,7 @@ def test_a_word_only_used_inside_longer_phrases_is_folded_into_the_best_of_them(
         "groups. Feature selection on dense feature groups is stable. Feature selection "
         "needs samples."
     )
-    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    texts = statistical_keywords(text, "en")
     assert texts[0] == "feature selection"
     assert "feature" not in texts and "selection" not in texts
 
@@ -373,7 +378,7 @@ def test_a_role_written_before_a_name_is_not_part_of_the_name():
         "Buenos Aires. Luisana Lopilato wore a lilac dress, and Michael Buble a gray suit. "
         "The singer Michael Buble met Luisana Lopilato on tour."
     )
-    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    texts = statistical_keywords(text, "en")
     assert {"Michael Buble", "Luisana Lopilato"} <= set(texts), texts
     assert not any(
         t.lower().endswith(("star michael buble", "actress luisana lopilato")) for t in texts
@@ -382,7 +387,7 @@ def test_a_role_written_before_a_name_is_not_part_of_the_name():
         "Erneuerbare Energien senken die Kosten. Viele Gemeinden setzen auf erneuerbare "
         "Energien, weil erneuerbare Energien die Stromrechnung senken."
     )
-    de = [k.text.lower() for k in KeywordExtractor(mode="statistical").extract(german, "de")]
+    de = [t.lower() for t in statistical_keywords(german, "de")]
     assert de[0] == "erneuerbare energien", de
 
 
@@ -404,7 +409,7 @@ def test_topics_on_the_english_stop_list_stay_content_words():
         "decides how a visitor moves from one web page to the next, so plan the "
         "information architecture before the first web page goes live."
     )
-    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    texts = statistical_keywords(text, "en")
     assert {"web page", "information architecture"} <= set(texts), texts
 
 
@@ -416,6 +421,6 @@ def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():
         "In Paris, buyers compare milk powder from New Zealand with milk powder from "
         "Ireland. Divers visit the Great Barrier Reef; the Great Barrier Reef is bleaching."
     )
-    texts = [k.text for k in KeywordExtractor(mode="statistical").extract(text, "en")]
+    texts = statistical_keywords(text, "en")
     assert {"New Zealand", "Great Barrier Reef", "milk powder"} <= set(texts), texts
     assert not any(t.lower().startswith(("in ", "the ")) for t in texts), texts

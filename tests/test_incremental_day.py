@@ -158,10 +158,13 @@ def test_warehouse_merge_by_url_equals_merge_by_url_a_batch_at_a_time(tmp_path):
 
     warehouse.merge_by_url("documents", "t", "2026-11-01", fresh, replaced, batch_rows=2)
     merged = pq.read_table(folder / "data.parquet", schema=schema).to_pylist()
-    expected = ingest.merge_by_url(
-        [dict(r, description=None) if i < 4 else r for i, r in enumerate(stored)], fresh, replaced
-    )
+    # The stored rows of URLs not replaced, in order, then the fresh rows.
+    kept = [dict(r, description=None) if i < 4 else r for i, r in enumerate(stored)]
+    expected = [r for r in kept if r["url"] not in replaced] + fresh
     assert merged == pa.Table.from_pylist(expected, schema=schema).to_pylist()
+    # The merged second part is gone: its rows are in data.parquet, read once.
+    assert not (folder / "later.parquet").exists()
+    assert warehouse.read("documents", "t", "2026-11-01").num_rows == len(merged)
     assert [r["url"][-1] for r in merged] == ["0", "3", "5", "6", "4", "1", "9"]
     # Streamed reads give the partition's rows in read()'s order.
     batches = list(warehouse.iter_batches("documents", "t", "2026-11-01", ["url"], batch_rows=3))

@@ -250,7 +250,7 @@ class KeywordExtractor:
 
     def phrase_key(self, phrase: str, lang: str) -> str:
         """The key a phrase's candidate has (stems joined by spaces), for ``Corpus``."""
-        kit = language_kit(normalize_lang(lang) or "und")
+        kit = language_kit(lang)
         return " ".join(t.stem for t in tokenize(phrase, kit) if t.kind != BREAK)
 
     def _candidates(self, doc: Mapping) -> tuple[str, str, LanguageKit, dict]:
