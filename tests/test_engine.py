@@ -413,6 +413,26 @@ def test_topics_on_the_english_stop_list_stay_content_words():
     assert {"web page", "information architecture"} <= set(texts), texts
 
 
+def test_a_title_case_headline_is_not_read_as_names():
+    """A headline's capitals (stop words and a subtitle after its colon included) are
+    style, not names: its topic comes out lower-case; a name inside a paragraph
+    sentence stays a name."""
+    doc = {
+        "title": "Drip Irrigation Made Simple: A Beginner Guide",
+        "text": (
+            "Drip Irrigation Made Simple\n"
+            "Drip irrigation feeds water to the roots. Good drip irrigation needs "
+            "clean filters. Divers visit the Great Barrier Reef; the Great Barrier Reef "
+            "is far from any garden hose."
+        ),
+    }
+    keywords = KeywordExtractor(mode="statistical").extract_batch([doc], top_k=10)[0]
+    texts = [k.text for k in keywords]
+    assert "drip irrigation" in texts, texts
+    assert not any(t in {"Drip Irrigation", "Guide", "Beginner Guide"} for t in texts), texts
+    assert "Great Barrier Reef" in texts, texts
+
+
 def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():
     """'New Zealand' and 'Great Barrier Reef' are names although 'new' and 'great' are
     stop words; 'In Paris' at a sentence start is no name, nor 'The' before one."""

@@ -102,19 +102,36 @@ def _open_names(tokens: list[Token], kit: LanguageKit) -> None:
 
 
 def _mark_title_case(tokens: list[Token]) -> None:
-    """Flag the words of headline-style lines ("Drip Irrigation Basics For Beginners"):
-    most of their words are capitalized, so a capital there is no sign of a name."""
-    start = 0
+    """Flag the words of headlines ("Drip Irrigation Basics For Beginners"): a line, or
+    its parts around a colon, with most of its words capitalized, where a capital is no
+    sign of a name. A sentence inside a paragraph is never one."""
+    start, line_start = 0, True
     for end in range(len(tokens) + 1):
         if end < len(tokens) and not (
             tokens[end].kind == BREAK and _SENTENCE_END.fullmatch(tokens[end].surface)
         ):
             continue
-        words = [t for t in tokens[start:end] if t.kind != BREAK and t.surface[0].isalpha()]
-        if len(words) >= 3 and sum(t.surface[0].isupper() for t in words) >= 0.7 * len(words):
-            for t in words:
-                t.title_case = True
-        start = end + 1
+        stop = tokens[end].surface if end < len(tokens) else "\n"
+        words = [t for t in tokens[start:end] if _headline_word(t)]
+        headline = (
+            line_start
+            and ("\n" in stop or ":" in stop)
+            and len(words) >= 2
+            and sum(t.surface[0].isupper() for t in words) >= 0.7 * len(words)
+        )
+        for t in words if headline else ():
+            t.title_case = True
+        # a headline's subtitle after its colon starts like a line ("...: A Guide")
+        start, line_start = end + 1, "\n" in stop or (headline and ":" in stop)
+
+
+def _headline_word(token: Token) -> bool:
+    """A word that shows a line's capitalization style: capitalized stop words count
+    ("Home Composting Made Simple"), short lower-case function words do not, as
+    headline styles leave them lower-case ("How to Grow Tomatoes in Pots")."""
+    if not token.surface[:1].isalpha():
+        return False
+    return token.kind != BREAK or token.surface[0].isupper() or len(token.surface) > 4
 
 
 def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
