@@ -99,6 +99,8 @@ def run_extract(
     if corpus_from_input:
         lines = list(lines)  # the whole input, held once: it is the corpus of each document
         documents = [d for d in map(parse_line, lines) if d and "error" not in d]
+        # Candidates are found again batch by batch below: holding every document's
+        # candidates until then would cost far more memory than the second pass costs time.
         corpus = extractor.corpus_of(documents)
     for out in extract_lines(lines, extractor, top_k, batch_size, corpus):
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")

@@ -78,6 +78,30 @@ def test_inflections_and_overlaps_are_folded(extractor):
             assert f" {later} " not in f" {earlier} ", (earlier, later)
 
 
+def test_an_acronym_and_its_plural_are_one_keyword():
+    """'DHTs' is the plural of 'DHT' (stemmers keep "dhts": no vowel before the -s)."""
+    text = (
+        "Peer-to-peer systems use DHTs. A DHT stores keys. Each DHT node answers queries. "
+        "DHTs scale well. Small PCs run one DHT; a PC suffices."
+    )
+    texts = statistical_keywords(text, "en")
+    assert "DHT" in texts and "DHTs" not in texts, texts
+    assert len([t for t in texts if t in ("PC", "PCs")]) == 1, texts
+
+
+def test_a_brand_the_lexicon_knows_only_as_a_verb_is_kept_as_a_name():
+    """'Google' and 'Zoom' are verbs to the lexicon; written as names they are keywords,
+    while the verb-only filter still drops lower-case verbs ('closes soon')."""
+    text = (
+        "Google bought a video site. Analysts said the deal with Google closes soon, and "
+        "rivals of Google watched. Schools moved lessons to Zoom; teachers on Zoom "
+        "praised Zoom for its breakout rooms. Google stays ahead."
+    )
+    texts = statistical_keywords(text, "en")
+    assert {"Google", "Zoom"} <= set(texts), texts
+    assert not any(t.split()[-1] in {"watched", "praised", "moved"} for t in texts), texts
+
+
 def test_corpus_statistics_push_down_boilerplate():
     """A phrase in every document of the corpus loses to one specific to this document;
     a topic a tenth of the corpus covers is left alone; too small a corpus says nothing."""

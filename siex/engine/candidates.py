@@ -20,6 +20,8 @@ from siex.engine.wordclass import can_open_name
 # Words (letters/digits, inner hyphens or apostrophes), sentence ends, other punctuation.
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
+# An acronym's plural: DHTs, LLMs, PCs (stemmers leave "dhts" whole: no vowel before -s).
+_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 # Elided articles and prepositions: l'avion, d'un, dell'anno, qu'il.
 _ELISION = re.compile(r"^(\w{1,4})['’](\w+.*)$", re.UNICODE)
 
@@ -54,10 +56,15 @@ class Candidate:
         return " ".join(self.stems)
 
     @property
+    def is_name(self) -> bool:
+        """Written with capitals (a name, a brand, an acronym) at least half the time."""
+        return self.capitalized * 2 >= self.count
+
+    @property
     def text(self) -> str:
         """The most frequent surface form; lower case unless it is a name or an acronym."""
         surface = max(self.surfaces.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-        return surface if self.capitalized * 2 >= self.count else surface.lower()
+        return surface if self.is_name else surface.lower()
 
     @property
     def words(self) -> list[str]:
@@ -145,6 +152,8 @@ def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
 
 def _classify(word: str, kit: LanguageKit, at_start: bool) -> Token:
     kind, stem = _word_class(word.lower(), kit)
+    if kind == CONTENT and _ACRONYM_PLURAL.fullmatch(word):
+        stem = kit.stem(word[:-1].lower())
     return Token(word, kind, stem, at_start)
 
 

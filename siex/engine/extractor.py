@@ -274,7 +274,8 @@ class KeywordExtractor:
         corpus = doc.get("corpus") or self.corpus
         scored = []
         for c in candidates.values():
-            if not keeps_phrase(tuple(w.lower() for w in c.words), kit.code):
+            # A name is kept whatever its words' classes: "Google" is no verb here.
+            if not (c.is_name or keeps_phrase(tuple(w.lower() for w in c.words), kit.code)):
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit) * weight, weight))
