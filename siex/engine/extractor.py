@@ -345,6 +345,10 @@ class KeywordExtractor:
         for item in scored:
             if any(_folds(c.candidate, item.candidate) for c in chosen):
                 continue
+            short = _shorter_name(chosen, item.candidate)
+            if short is not None:  # "Lopilato" ranked first: the full name takes its slot
+                chosen[short] = Scored(item.candidate, chosen[short].score, item.corpus_weight)
+                continue
             chosen.append(item)
             if len(chosen) >= top_k:
                 break
@@ -376,10 +380,31 @@ def _folds(chosen: Candidate, new: Candidate) -> bool:
     """``new`` adds nothing beside ``chosen``: it overlaps it and, if it sits inside it,
     the text never uses it on its own (as a whole run of content words: "irrigation" in
     "the cost of irrigation", not in "drip irrigation" or "irrigation systems")."""
+    # one name: "Ashton Kutcher" then "Kutcher"; "Actress Ashton Kutcher" pads it
+    if (
+        chosen.is_name
+        and new.is_name
+        and (
+            _contains(chosen.stems, new.stems)
+            or (len(chosen.stems) > 1 and _contains(new.stems, chosen.stems))
+        )
+    ):
+        return True
     if not _overlaps(chosen.stems, new.stems):
         return False
     inside = _contains(chosen.stems, new.stems)
     return not inside or new.alone == 0
+
+
+def _shorter_name(chosen: list[Scored], new: Candidate) -> int | None:
+    """Index of a chosen one-word name ("Lopilato") that ``new`` spells out in full."""
+    if not new.is_name:
+        return None
+    for i, c in enumerate(chosen):
+        name = c.candidate
+        if name.is_name and len(name.stems) == 1 and _contains(new.stems, name.stems):
+            return i
+    return None
 
 
 def _overlaps(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
