@@ -112,7 +112,21 @@ def test_a_surname_after_the_full_name_is_one_keyword_with_it():
     )
     texts = statistical_keywords(text, "en")
     assert {"Luisana Lopilato", "Michael Buble"} <= set(texts), texts
-    assert "Lopilato" not in texts and "Buble" not in texts, texts
+    assert not {"Lopilato", "Buble", "Actress Luisana", "Actress Luisana Lopilato"} & set(texts), (
+        texts
+    )
+
+
+def test_a_brand_and_its_products_stay_apart_and_a_sentence_start_is_no_first_name():
+    """'Google' is a keyword beside 'Google Maps' (a name's first word is no surname);
+    'Small PCs' at a sentence's start does not take the slot of 'PC'."""
+    text = (
+        "Google makes Google Maps. People search Google daily, and Google Maps shows "
+        "routes. Google earns from ads. Small PCs run Google Maps; a PC suffices, "
+        "and every PC shows Google."
+    )
+    texts = statistical_keywords(text, "en")
+    assert {"Google", "Google Maps", "PC"} <= set(texts), texts
 
 
 def test_corpus_statistics_push_down_boilerplate():

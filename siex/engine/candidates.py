@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from siex.engine.languages import LanguageKit
-from siex.engine.wordclass import can_open_name
+from siex.engine.wordclass import can_open_name, is_common_word
 
 # Words (letters/digits, inner hyphens or apostrophes), sentence ends, other punctuation.
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]", re.UNICODE)
@@ -35,6 +35,7 @@ class Token:
     stem: str = ""
     sentence_start: bool = False
     title_case: bool = False  # in a Title Case line, where capitals say nothing about names
+    common_start: bool = False  # a sentence's first word that the lexicon knows ("Actress")
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Candidate:
     first_sentence: int = 0
     capitalized: int = 0  # occurrences written with capitals not owed to sentence start
     alone: int = 0  # occurrences that are a whole run of content words, not part of a longer one
+    common_start: int = 0  # occurrences opened by a sentence's capitalized common word
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -154,7 +156,8 @@ def _classify(word: str, kit: LanguageKit, at_start: bool) -> Token:
     kind, stem = _word_class(word.lower(), kit)
     if kind == CONTENT and _ACRONYM_PLURAL.fullmatch(word):
         stem = kit.stem(word[:-1].lower())
-    return Token(word, kind, stem, at_start)
+    common = at_start and is_common_word(word.lower(), kit.code)
+    return Token(word, kind, stem, at_start, common_start=common)
 
 
 @lru_cache(maxsize=500_000)
@@ -238,3 +241,5 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 span[0].sentence_start and len(content) == 1 and not _inner_capital(span[0])
             ):
                 cand.capitalized += 1
+            if span[0].common_start and not _inner_capital(span[0]):
+                cand.common_start += 1

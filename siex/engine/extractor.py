@@ -380,15 +380,9 @@ def _folds(chosen: Candidate, new: Candidate) -> bool:
     """``new`` adds nothing beside ``chosen``: it overlaps it and, if it sits inside it,
     the text never uses it on its own (as a whole run of content words: "irrigation" in
     "the cost of irrigation", not in "drip irrigation" or "irrigation systems")."""
-    # one name: "Ashton Kutcher" then "Kutcher"; "Actress Ashton Kutcher" pads it
-    if (
-        chosen.is_name
-        and new.is_name
-        and (
-            _contains(chosen.stems, new.stems)
-            or (len(chosen.stems) > 1 and _contains(new.stems, chosen.stems))
-        )
-    ):
+    # one name: "Ashton Kutcher" then "Kutcher"; "Actress Ashton Kutcher" and
+    # "Actress Ashton" pad it
+    if chosen.is_name and new.is_name and _same_name(chosen.stems, new.stems):
         return True
     if not _overlaps(chosen.stems, new.stems):
         return False
@@ -396,13 +390,28 @@ def _folds(chosen: Candidate, new: Candidate) -> bool:
     return not inside or new.alone == 0
 
 
+def _same_name(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """``new`` names the person ``chosen`` names: its surname ("Kutcher" after "Ashton
+    Kutcher"), or the name with words in front ("Actress Ashton Kutcher", "Actress
+    Ashton"). "Google" beside "Google Maps" and "Google Maps API" are other keywords."""
+    if len(new) < len(chosen) and chosen[-len(new) :] == new:
+        return True
+    if len(chosen) < 2:
+        return False
+    return new[-len(chosen) :] == chosen or any(
+        new[-k:] == chosen[:k] for k in range(1, min(len(chosen), len(new)))
+    )
+
+
 def _shorter_name(chosen: list[Scored], new: Candidate) -> int | None:
-    """Index of a chosen one-word name ("Lopilato") that ``new`` spells out in full."""
-    if not new.is_name:
+    """Index of a chosen one-word name that ``new`` spells out in full: "Lopilato" for
+    "Luisana Lopilato"; not "PC" for "Small PCs": a sentence's first word is no first
+    name. A name's first word ("Google" for "Google Maps") is a keyword of its own."""
+    if not new.is_name or new.common_start == new.count:
         return None
     for i, c in enumerate(chosen):
         name = c.candidate
-        if name.is_name and len(name.stems) == 1 and _contains(new.stems, name.stems):
+        if name.is_name and len(name.stems) == 1 and new.stems[-1:] == name.stems:
             return i
     return None
 

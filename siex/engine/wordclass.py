@@ -79,6 +79,12 @@ def can_open_name(word: str, lang: str) -> bool:
     return bool(_english_classes(word) & {"ADJ", "NOUN"})
 
 
+def is_common_word(word: str, lang: str) -> bool:
+    """A lower-cased word the lexicon knows as a word of the language (names it does not:
+    "luisana", "microsoft"), so its capital at a sentence's start says nothing."""
+    return lang in LEXICON_LANGUAGES and bool(_english_classes(word))
+
+
 @lru_cache(maxsize=200_000)
 def _english_classes(word: str) -> frozenset[str]:
     return frozenset(_english_lemmas(word))
