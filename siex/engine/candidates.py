@@ -172,7 +172,8 @@ def _word_class(lower: str, kit: LanguageKit) -> tuple[str, str]:
 
 def _inner_capital(token: Token) -> bool:
     """SpaceX, iPhone, NASA: capitals after the first letter mark a name wherever it stands."""
-    return any(ch.isupper() for ch in token.surface[1:])
+    rest = token.surface[1:]
+    return rest != rest.lower()
 
 
 def _starts_name(previous: Token, token: Token) -> bool:
@@ -220,12 +221,26 @@ def find_candidates(
 
 
 def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sentence: int) -> None:
+    # A run's tokens are consecutive, so each span is the previous one plus a token:
+    # its stems, surface and name-ness are extended rather than recomputed.
     for a, start in enumerate(run):
-        if tokens[start].kind != CONTENT:
+        first = tokens[start]
+        if first.kind != CONTENT:
             continue
+        first_inner = _inner_capital(first)
+        # a lone sentence-initial word's capital is owed to the sentence, not to a name
+        owed_to_start = first.sentence_start and not first_inner
+        common_start = first.common_start and not first_inner
+        stems: tuple[str, ...] = ()
+        surface = ""
+        named, content = True, 0
         for words, end in enumerate(run[a : a + max_words], 1):
-            span = tokens[start : end + 1]
-            stems = tuple(t.stem for t in span)
+            token = tokens[end]
+            stems += (token.stem,)
+            surface = f"{surface} {token.surface}" if surface else token.surface
+            if token.kind == CONTENT:
+                content += 1
+                named = named and _written_as_name(token)
             cand = out.get(stems)
             if cand is None:
                 cand = out[stems] = Candidate(
@@ -235,11 +250,8 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
             cand.last_position = start
             if a == 0 and end == run[-1]:
                 cand.alone += 1
-            cand.surfaces[" ".join(t.surface for t in span)] += 1
-            content = [t for t in span if t.kind == CONTENT]
-            if all(_written_as_name(t) for t in content) and not (
-                span[0].sentence_start and len(content) == 1 and not _inner_capital(span[0])
-            ):
+            cand.surfaces[surface] += 1
+            if named and not (owed_to_start and content == 1):
                 cand.capitalized += 1
-            if span[0].common_start and not _inner_capital(span[0]):
+            if common_start:
                 cand.common_start += 1
