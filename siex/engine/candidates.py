@@ -128,8 +128,9 @@ def _mark_title_case(tokens: list[Token]) -> None:
             and len(words) >= 2
             and sum(t.surface[0].isupper() for t in words) >= 0.7 * len(words)
         )
-        for t in words if headline else ():
-            t.title_case = True
+        if headline:
+            for t in words:
+                t.title_case = True
         # a headline's subtitle after its colon starts like a line ("...: A Guide")
         start, line_start = end + 1, "\n" in stop or (headline and ":" in stop)
 

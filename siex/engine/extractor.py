@@ -394,13 +394,17 @@ def _same_name(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
     """``new`` names the person ``chosen`` names: its surname ("Kutcher" after "Ashton
     Kutcher"), or the name with words in front ("Actress Ashton Kutcher", "Actress
     Ashton"). "Google" beside "Google Maps" and "Google Maps API" are other keywords."""
-    if len(new) < len(chosen) and chosen[-len(new) :] == new:
+    if _ends_with(chosen, new):
         return True
     if len(chosen) < 2:
         return False
-    return new[-len(chosen) :] == chosen or any(
+    return _ends_with(new, chosen) or any(
         new[-k:] == chosen[:k] for k in range(1, min(len(chosen), len(new)))
     )
+
+
+def _ends_with(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    return len(longer) > len(shorter) and longer[-len(shorter) :] == shorter
 
 
 def _shorter_name(chosen: list[Scored], new: Candidate) -> int | None:
@@ -411,7 +415,7 @@ def _shorter_name(chosen: list[Scored], new: Candidate) -> int | None:
         return None
     for i, c in enumerate(chosen):
         name = c.candidate
-        if name.is_name and len(name.stems) == 1 and new.stems[-1:] == name.stems:
+        if name.is_name and len(name.stems) == 1 and _ends_with(new.stems, name.stems):
             return i
     return None
 
