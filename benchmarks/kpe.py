@@ -3,8 +3,11 @@
 Runs the shared harness (`../shared/bench/kpe/evaluate.py`) once with the anchors
 and both engine modes over every shared data set, then once more over the news
 set with the semantic model applied to every document (the engine's slowest path
-on news-length text), measures model load time and peak memory of `siex extract`,
-and writes the results as a Markdown section into docs/benchmarks.md.
+on news-length text). Speed against YAKE is then measured in paired rounds (YAKE
+and `siex extract` as processes over the same file, one after the other, several
+times), so that the ratio does not inherit the machine's minute-to-minute swings.
+Model load time and peak memory of `siex extract` follow, and the results are
+written as a Markdown section into docs/benchmarks.md.
 
     bash ../shared/bench/kpe/setup_venv.sh /tmp/kpe-venv     # the anchors' venv, once
     .venv/bin/python benchmarks/kpe.py --harness-python /tmp/kpe-venv/bin/python
@@ -54,27 +57,55 @@ def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-def steady_rate(
-    dataset: Path, args: list[str], extra_env: dict, work: Path, repeats: int = 3
-) -> float:
-    """Steady-state docs/s of `siex extract` over a data set: (n - 1) documents in the
-    time a full run takes beyond a one-document run (process start and model load
-    cancel out), median of ``repeats``. This is what the harness reports for the
-    anchors, which it times inside one process after their model is loaded."""
-    lines = dataset.read_bytes().splitlines(keepends=True)
-    first = work / f"{dataset.stem}.first.jsonl"
-    first.write_bytes(lines[0])
-    env = {**os.environ, **extra_env}
+def steady_seconds(command: list[str], dataset: Path, first: Path, env: dict) -> float:
+    """Seconds a process takes over ``dataset`` beyond a run over its first document:
+    process start and model load cancel out, what remains is extraction."""
 
     def timed(path: Path) -> float:
         started = time.perf_counter()
         with path.open("rb") as stdin:
-            subprocess.run([str(SIEX), "extract", *args], stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=env)  # fmt: skip
+            subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=env)
         return time.perf_counter() - started
 
-    full = sorted(timed(dataset) for _ in range(repeats))[repeats // 2]
-    one = sorted(timed(first) for _ in range(repeats))[repeats // 2]
-    return (len(lines) - 1) / max(full - one, 1e-9)
+    return max(timed(dataset) - timed(first), 1e-9)
+
+
+def paired_rates(
+    dataset: Path, commands: dict[str, tuple[list[str], dict]], work: Path, rounds: int
+) -> dict[str, list[float]]:
+    """Steady-state docs/s of each command over ``dataset``, ``rounds`` times.
+
+    Every round runs each command once, in an order rotated from round to round, so
+    the systems share the machine's slow and fast moments; the ratio of two systems is
+    then taken round by round. On a shared 2-core VM a system's rate moves by a third
+    from one minute to the next, which a ratio of two separate measurements inherits.
+    """
+    lines = dataset.read_bytes().splitlines(keepends=True)
+    first = work / f"{dataset.stem}.first.jsonl"
+    first.write_bytes(lines[0])
+    names = list(commands)
+    for command, env in commands.values():  # warm the page cache and the model's export
+        with first.open("rb") as stdin:
+            subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, env={**os.environ, **env})  # fmt: skip
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            command, env = commands[name]
+            seconds = steady_seconds(command, dataset, first, {**os.environ, **env})
+            rates[name].append((len(lines) - 1) / seconds)
+    return rates
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def ratios(saved: dict, system: str, anchor: str, ds: str) -> list[float]:
+    """Round-by-round rate ratios of ``system`` to ``anchor`` on ``ds``."""
+    rounds = saved["rounds"]
+    return [a / b for a, b in zip(rounds[f"{system}|{ds}"], rounds[f"{anchor}|{ds}"], strict=True)]
 
 
 def model_load_seconds() -> float:
@@ -163,8 +194,8 @@ def render(results: list[dict], news_all: list[dict], saved: dict) -> str:
     by = {(r["system"], r["dataset"]): r for r in results}
 
     def rate(system: str, ds: str) -> float:
-        """Steady-state docs/s: measured by `steady_rate` for SIE-X, by the harness for
-        the anchors (extraction inside one process, model loaded)."""
+        """Steady-state docs/s: the median of `paired_rates` where measured (SIE-X, YAKE as
+        a process), else the harness's (extraction inside one process, model loaded)."""
         if f"{system}|{ds}" in steady:
             return steady[f"{system}|{ds}"]
         return by[(system, ds)]["docs_per_s"]
@@ -194,36 +225,45 @@ def render(results: list[dict], news_all: list[dict], saved: dict) -> str:
     lines += render_extra(
         saved.get("extra_results", []), saved.get("extra_limit", 0), saved.get("keybert_limit")
     )
+    rounds = saved["speed_rounds"]
     lines += [
         "",
         "### Speed: documents per second, 2 cores, steady state",
         "",
-        "| data set | YAKE | TF-IDF | KeyBERT | **SIE-X** (default) | SIE-X fast | SIE-X ÷ YAKE | SIE-X ÷ KeyBERT |",
-        "| --- | --: | --: | --: | --: | --: | --: | --: |",
+        "| data set | YAKE in-process | YAKE as a process | TF-IDF | KeyBERT | **SIE-X** (default) | SIE-X fast "
+        "| SIE-X ÷ YAKE (rounds' range) | SIE-X ÷ KeyBERT |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: | --: |",
     ]
     for ds in datasets:
-        row = [f"{rate(s, ds):.1f}" for s in ANCHORS]
         siex, fast = rate("siex", ds), rate("siex-fast", ds)
+        paired = ratios(saved, "siex", "yake", ds)
         lines.append(
-            f"| {ds} | " + " | ".join(row) + f" | **{siex:.1f}** | {fast:.1f} | "
-            f"{siex / rate('yake', ds):.2f}× | {siex / rate('keybert', ds):.0f}× |"
+            f"| {ds} | {by[('yake', ds)]['docs_per_s']:.1f} | {rate('yake', ds):.1f} | "
+            f"{rate('tfidf', ds):.1f} | {rate('keybert', ds):.1f} | **{siex:.1f}** | {fast:.1f} | "
+            f"**{median(paired):.2f}×** ({min(paired):.2f}–{max(paired):.2f}) | "
+            f"{siex / rate('keybert', ds):.0f}× |"
         )
     lines += [
         "",
-        "Anchors: the harness's rate, extraction inside one process with the model loaded. "
-        "SIE-X: `siex extract` over the data set's JSON Lines, (n − 1) documents in the "
-        "time a full run takes beyond a one-document run (so process start and model load "
-        "cancel out), median of 3.",
+        "YAKE as a process, SIE-X and SIE-X fast: the command over the data set's JSON Lines "
+        "(`yake_cmd.py` of the harness, `siex extract`), (n − 1) documents in the time a full "
+        "run takes beyond a one-document run, so process start and model load cancel out; "
+        f"median of {rounds} rounds, each round running every command once in a rotated order. "
+        "SIE-X ÷ YAKE is the median of the rounds' ratios, with their range. "
+        "YAKE in-process, TF-IDF and KeyBERT: the harness's rate, extraction inside one process "
+        "with the model loaded (no JSON in or out).",
     ]
     for r in news_all:
         ds = r["dataset"]
         news = steady[f"{r['system']}|{ds}"]
+        paired = ratios(saved, r["system"], "yake", ds)
         lines += [
             "",
             f"News-length text through the semantic path on every document ({ds}, "
             f"{r['n_docs']} docs of ~280 words, the model applied whatever the language): "
             f"**{news:.1f} docs/s** steady state (F1@10 {100 * r['F1@10']:.1f}); "
-            f"{news / rate('yake', ds):.2f}× YAKE's rate, {news / rate('keybert', ds):.0f}× KeyBERT's.",
+            f"{median(paired):.2f}× YAKE's rate ({min(paired):.2f}–{max(paired):.2f} over the rounds), "
+            f"{news / rate('keybert', ds):.0f}× KeyBERT's.",
         ]
     lines += [
         "",
@@ -260,6 +300,12 @@ def main() -> int:
         type=int,
         default=25,
         help="first N docs of each extra set for KeyBERT (slow on long texts)",
+    )
+    parser.add_argument(
+        "--speed-rounds",
+        type=int,
+        default=5,
+        help="rounds of the paired speed measurement (each runs every command once)",
     )
     parser.add_argument(
         "--render-only",
@@ -323,13 +369,23 @@ def measure_process(work: Path, args) -> dict:
     beside the harness JSON."""
     data = HARNESS.parent.parent / "data" / "kpe"
     everywhere = {"SIEX_MODEL_LANGUAGES": '["*"]'}
-    steady = {}
+    siex_modes = {
+        "siex": ([str(SIEX), "extract"], {}),
+        "siex-fast": ([str(SIEX), "extract", "--fast"], {}),
+    }
+    yake = {"yake": ([args.harness_python, str(HARNESS / "yake_cmd.py")], {})}
+    rounds = {}
     for path in sorted(data.glob("*.jsonl")):
-        steady[f"siex|{path.stem}"] = steady_rate(path, [], {}, work)
-        steady[f"siex-fast|{path.stem}"] = steady_rate(path, ["--fast"], {}, work)
-    steady["siex-semantic-all|WikiNews"] = steady_rate(
-        data / "WikiNews.jsonl", [], everywhere, work
-    )
+        commands = {**yake, **siex_modes}
+        if path.stem == "WikiNews":
+            commands["siex-semantic-all"] = ([str(SIEX), "extract"], everywhere)
+        print(
+            f"speed: {path.stem}, {args.speed_rounds} rounds of {len(commands)} commands",
+            file=sys.stderr,
+        )
+        for name, values in paired_rates(path, commands, work, args.speed_rounds).items():
+            rounds[f"{name}|{path.stem}"] = values
+    steady = {key: median(values) for key, values in rounds.items()}
     memory = {
         "semantic, Inspec": peak_memory_mb(data / "Inspec-test-uncontr.jsonl", {}),
         "semantic on every doc, WikiNews": peak_memory_mb(data / "WikiNews.jsonl", everywhere),
@@ -339,6 +395,7 @@ def measure_process(work: Path, args) -> dict:
         argv += " --extra " + " ".join(Path(e).name for e in args.extra)
         argv += f" --keybert-extra-limit {args.keybert_extra_limit}"
     saved = {"load_s": model_load_seconds(), "memory": memory, "argv": argv, "steady": steady,
+             "rounds": rounds, "speed_rounds": args.speed_rounds,
              "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M}"}  # fmt: skip
     (work / "extra.json").write_text(json.dumps(saved))
     return saved
