@@ -495,3 +495,30 @@ def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():
     texts = statistical_keywords(text, "en")
     assert {"New Zealand", "Great Barrier Reef", "milk powder"} <= set(texts), texts
     assert not any(t.lower().startswith(("in ", "the ")) for t in texts), texts
+
+
+def test_a_stop_word_adjective_opens_a_term_the_text_repeats():
+    """'small', 'free', 'home' and 'side' are on the English stop list, yet 'small
+    business', 'free shipping', 'home insurance' and 'side effects' are the topics of
+    an SEO page: a stop-list word the lexicon knows as an adjective and a noun opens a
+    phrase the text repeats. A modifier used once ('good idea') is no keyword, and
+    none is ever a keyword alone."""
+    text = (
+        "Home insurance for a small business. A small business needs home insurance "
+        "when staff work from home. Free shipping on every policy pack: free shipping "
+        "ends Friday. Side effects of cheap cover show later; side effects include "
+        "claims refused. Calling first is a good idea."
+    )
+    texts = statistical_keywords(text, "en", top_k=15)
+    lower = [t.lower() for t in texts]
+    assert {"home insurance", "small business", "free shipping", "side effects"} <= set(lower)
+    assert not any(t.startswith("good") for t in lower), texts
+    assert not {"home", "small", "free", "side"} & set(lower), texts
+
+
+def test_a_modifier_makes_a_keyword_of_its_own_across_documents():
+    """'small business' and 'business' are two keywords in the warehouse's reports."""
+    from siex.intelligence.corpus import keyword_key
+
+    assert keyword_key("Small businesses", "en") == keyword_key("small business", "en")
+    assert keyword_key("small business", "en") != keyword_key("business", "en")

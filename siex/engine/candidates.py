@@ -2,7 +2,9 @@
 
 A candidate is a span of content words between stop words and punctuation; it may
 end with a number ("falcon 9", "windows 11") and is keyed by its stems so that
-inflections fall together. (Phrases with inner prepositions such as "bill of
+inflections fall together. A stop-list word that the lexicon knows as an adjective
+and a noun may open a span before a content word ("small business", "free shipping",
+"home insurance", "side effects"): a modifier, never a phrase of its own. (Phrases with inner prepositions such as "bill of
 rights" were tried and lowered F1 in English and French: noise outweighed them.)
 """
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from siex.engine.languages import LanguageKit
-from siex.engine.wordclass import can_open_name, is_common_word
+from siex.engine.wordclass import can_modify, can_open_name, is_common_word
 
 # Words (letters/digits, inner hyphens or apostrophes), sentence ends, other punctuation.
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]", re.UNICODE)
@@ -26,6 +28,9 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 _ELISION = re.compile(r"^(\w{1,4})['’](\w+.*)$", re.UNICODE)
 
 CONTENT, NUMBER, BREAK = "C", "N", "B"
+# A stop-list word that may open a phrase before a noun ("small business", "home page").
+MODIFIER = "M"
+_WORDS = (CONTENT, MODIFIER)
 
 
 @dataclass(slots=True)
@@ -51,6 +56,7 @@ class Candidate:
     capitalized: int = 0  # occurrences written with capitals not owed to sentence start
     alone: int = 0  # occurrences that are a whole run of content words, not part of a longer one
     common_start: int = 0  # occurrences opened by a sentence's capitalized common word
+    opens_with_modifier: bool = False  # "small business": its first word is on the stop list
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -97,7 +103,7 @@ def _open_names(tokens: list[Token], kit: LanguageKit) -> None:
     Zealand", "Great Barrier Reef"), where the language's lexicon says it can."""
     for token, following in itertools.pairwise(tokens):
         if (
-            token.kind == BREAK
+            token.kind in (BREAK, MODIFIER)
             and token.surface[:1].isupper()
             and token.surface[1:].islower()
             and not token.title_case
@@ -141,7 +147,7 @@ def _headline_word(token: Token) -> bool:
     headline styles leave them lower-case ("How to Grow Tomatoes in Pots")."""
     if not token.surface[:1].isalpha():
         return False
-    return token.kind != BREAK or token.surface[0].isupper() or len(token.surface) > 4
+    return token.kind in (CONTENT, NUMBER) or token.surface[0].isupper() or len(token.surface) > 4
 
 
 def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
@@ -166,6 +172,8 @@ def _word_class(lower: str, kit: LanguageKit) -> tuple[str, str]:
     """Kind and stem of a lower-cased word (cached: words repeat across documents)."""
     if lower.replace("-", "").replace(".", "").isdigit():
         return NUMBER, lower
+    if lower in kit.stopwords and can_modify(lower, kit.code):
+        return MODIFIER, kit.stem(lower)
     if lower in kit.stopwords or len(lower) < 2 or not any(ch.isalpha() for ch in lower):
         return BREAK, lower
     return CONTENT, kit.stem(lower)
@@ -207,6 +215,9 @@ def find_candidates(
     run: list[int] = []
     sentence = 0
     for i, token in enumerate([*tokens, Token("", BREAK)]):
+        if token.kind == MODIFIER and run:  # a modifier only ever opens a run
+            _spans(tokens, run, max_words, candidates, sentence)
+            run = []
         if token.kind != BREAK:
             if run and name_boundaries and _starts_name(tokens[run[-1]], token):
                 _spans(tokens, run, max_words, candidates, sentence)
@@ -226,7 +237,9 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
     # its stems, surface and name-ness are extended rather than recomputed.
     for a, start in enumerate(run):
         first = tokens[start]
-        if first.kind != CONTENT:
+        if first.kind not in _WORDS:
+            continue
+        if first.kind == MODIFIER and (len(run) < 2 or tokens[run[1]].kind != CONTENT):
             continue
         first_inner = _inner_capital(first)
         # a lone sentence-initial word's capital is owed to the sentence, not to a name
@@ -239,13 +252,19 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
             token = tokens[end]
             stems += (token.stem,)
             surface = f"{surface} {token.surface}" if surface else token.surface
-            if token.kind == CONTENT:
+            if token.kind in _WORDS:
                 content += 1
                 named = named and _written_as_name(token)
+            if words == 1 and token.kind == MODIFIER:
+                continue  # a modifier alone is no phrase
             cand = out.get(stems)
             if cand is None:
                 cand = out[stems] = Candidate(
-                    stems, words, first_position=start, first_sentence=sentence
+                    stems,
+                    words,
+                    first_position=start,
+                    first_sentence=sentence,
+                    opens_with_modifier=first.kind == MODIFIER,
                 )
             cand.count += 1
             cand.last_position = start

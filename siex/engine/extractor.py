@@ -28,7 +28,7 @@ from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS,
 from siex.engine.wordclass import keeps_phrase
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.1"
+ENGINE_VERSION = "0.6.2"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -276,6 +276,9 @@ class KeywordExtractor:
         for c in candidates.values():
             # A name is kept whatever its words' classes: "Google" is no verb here.
             if not (c.is_name or keeps_phrase(tuple(w.lower() for w in c.words), kit.code)):
+                continue
+            # "new method", "good way" in passing; "small business" said twice is a term
+            if c.opens_with_modifier and c.count < 2:
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit) * weight, weight))

@@ -12,8 +12,9 @@ packaged lexicon here and keep every span.
 
 The lexicon also corrects the stop list: stopwords-iso's English list (1,298 words)
 holds topics such as "information", "web", "page", "site" and "research", which would
-split "web page" or "information architecture" apart; and it says which stop-list
-words may open a name written in capitals ("New Zealand", "Great Barrier Reef").
+split "web page" or "information architecture" apart; it says which stop-list
+words may open a phrase as modifiers ("small business", "home insurance") and which
+may open a name written in capitals ("New Zealand", "Great Barrier Reef").
 """
 
 from __future__ import annotations
@@ -67,6 +68,19 @@ def is_topic_noun(word: str, lang: str) -> bool:
         return False
     lemmas = _english_lemmas(word)
     if "NOUN" not in lemmas or not lemmas.keys() <= {"NOUN", "VERB"}:
+        return False
+    return "VERB" not in lemmas or word in lemmas["VERB"]
+
+
+def can_modify(word: str, lang: str) -> bool:
+    """A stop-list word that can open a phrase before a noun: the lexicon knows it as an
+    adjective and as a noun ("small business", "free shipping", "home insurance", "side
+    effects"). Words that are only adjectives or adverbs ("new", "very", "about", "then")
+    modify in passing ("new method") or are no modifiers at all."""
+    if lang not in LEXICON_LANGUAGES or word in CLOSED_CLASS_WORDS or not word.isalpha():
+        return False
+    lemmas = _english_lemmas(word)
+    if not lemmas.keys() >= {"ADJ", "NOUN"} or "AUX" in lemmas:
         return False
     return "VERB" not in lemmas or word in lemmas["VERB"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from siex.engine.candidates import CONTENT, NUMBER, tokenize
+from siex.engine.candidates import CONTENT, MODIFIER, NUMBER, tokenize
 from siex.engine.languages import language_kit
 from siex.warehouse import Warehouse, check_date, check_tenant
 
@@ -85,7 +85,7 @@ def keyword_key(text: str, lang: str) -> str:
 @lru_cache(maxsize=200_000)
 def _keyword_key(text: str, lang: str) -> str:
     kit = language_kit(lang)
-    stems = [t.stem for t in tokenize(text, kit) if t.kind in (CONTENT, NUMBER)]
+    stems = [t.stem for t in tokenize(text, kit) if t.kind in (CONTENT, MODIFIER, NUMBER)]
     return " ".join(stems) or text.lower().strip()
 
 
