@@ -65,10 +65,14 @@ def _patched(module: str, name: str, value):
 _NO_TOPIC_NOUNS = ("siex.engine.languages", "is_topic_noun", lambda word, lang: False)
 # a capitalized stop word never opens a name ("New Zealand" → "Zealand")
 _NO_NAMES = ("siex.engine.candidates", "can_open_name", lambda word, lang: False)
+# no stop-list adjective opens a phrase ("small business" → "business"), as before 0.6.2
+_NO_MODIFIERS = ("siex.engine.candidates", "can_modify", lambda word, lang: False)
 RULES_OFF = {
     "no-topic-nouns": [_NO_TOPIC_NOUNS],
     "no-names": [_NO_NAMES],
     "candidates-0.5": [_NO_TOPIC_NOUNS, _NO_NAMES],
+    "no-modifiers": [_NO_MODIFIERS],
+    "statistical-no-modifiers": [_NO_MODIFIERS],
 }
 
 
@@ -80,7 +84,8 @@ def variant(name: str):
         stack = ExitStack()
         for patch in RULES_OFF[name]:
             stack.enter_context(_patched(*patch))
-        return KeywordExtractor(), stack
+        mode = "statistical" if name.startswith("statistical") else "semantic"
+        return KeywordExtractor(mode=mode), stack
     return KeywordExtractor(**VARIANTS[name]), nullcontext()
 
 
