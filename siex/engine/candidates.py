@@ -4,8 +4,9 @@ A candidate is a span of content words between stop words and punctuation; it ma
 end with a number ("falcon 9", "windows 11") and is keyed by its stems so that
 inflections fall together. A stop-list word that the lexicon knows as an adjective
 and a noun may open a span before a content word ("small business", "free shipping",
-"home insurance", "side effects"): a modifier, never a phrase of its own. (Phrases with inner prepositions such as "bill of
-rights" were tried and lowered F1 in English and French: noise outweighed them.)
+"home insurance", "side effects"): a modifier, never a phrase of its own. (Phrases
+with inner prepositions such as "bill of rights" were tried and lowered F1 in English
+and French: noise outweighed them.)
 """
 
 from __future__ import annotations
