@@ -522,3 +522,16 @@ def test_a_modifier_makes_a_keyword_of_its_own_across_documents():
 
     assert keyword_key("Small businesses", "en") == keyword_key("small business", "en")
     assert keyword_key("small business", "en") != keyword_key("business", "en")
+
+
+def test_an_adverb_the_lexicon_lacks_is_no_keyword():
+    """'affordably' is not in the lexicon, but 'affordable' is an adjective there: the
+    -ly word is an adverb, never a keyword; nouns ending in -ly stay ('assembly')."""
+    text = (
+        "Fill raised beds affordably with bagged compost. Filled affordably, raised beds "
+        "still need compost each spring. Raised bed assembly takes an hour; the assembly "
+        "needs four screws."
+    )
+    texts = statistical_keywords(text, "en", top_k=15)
+    assert "affordably" not in texts, texts
+    assert "assembly" in texts or "raised bed assembly" in texts, texts

@@ -101,7 +101,19 @@ def is_common_word(word: str, lang: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def _english_classes(word: str) -> frozenset[str]:
-    return frozenset(_english_lemmas(word))
+    classes = frozenset(_english_lemmas(word))
+    if not classes and _is_derived_adverb(word):
+        return frozenset({"ADV"})
+    return classes
+
+
+def _is_derived_adverb(word: str) -> bool:
+    """An -ly word the lexicon lacks, made from an adjective it knows: "affordably"
+    (affordable), "sustainably" (sustainable), "speedily" (speedy)."""
+    if not word.endswith("ly") or len(word) < 5:
+        return False
+    bases = (word[:-2], word[:-1] + "e", word[:-3] + "y")
+    return any("ADJ" in _english_lemmas(base) for base in bases)
 
 
 @lru_cache(maxsize=200_000)
