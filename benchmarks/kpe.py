@@ -308,6 +308,11 @@ def main() -> int:
         help="rounds of the paired speed measurement (each runs every command once)",
     )
     parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only the paired speed rounds of the shared sets, printed (the doc is left alone)",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
         help="rewrite the doc section from the last run's JSON",
@@ -323,6 +328,10 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     limit = ["--limit", str(args.limit)] if args.limit else []
     started = time.time()
+    if args.speed_only:
+        print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores ({cpu_model()})")
+        print(render_speed_only(speed_rounds(work, args)))
+        return 0
     if args.render_only:
         results = json.loads((work / "main.json").read_text())["results"]
         news_all = json.loads((work / "news.json").read_text())["results"]
@@ -364,9 +373,9 @@ def main() -> int:
     return 0
 
 
-def measure_process(work: Path, args) -> dict:
-    """Steady-state rates, model load time and peak memory of `siex extract`, kept
-    beside the harness JSON."""
+def speed_rounds(work: Path, args) -> dict[str, list[float]]:
+    """Paired rounds of YAKE and `siex extract` (both modes) over each shared data set,
+    and of the semantic path on every document over the news set."""
     data = HARNESS.parent.parent / "data" / "kpe"
     everywhere = {"SIEX_MODEL_LANGUAGES": '["*"]'}
     siex_modes = {
@@ -385,6 +394,33 @@ def measure_process(work: Path, args) -> dict:
         )
         for name, values in paired_rates(path, commands, work, args.speed_rounds).items():
             rounds[f"{name}|{path.stem}"] = values
+    return rounds
+
+
+def render_speed_only(rounds: dict[str, list[float]]) -> str:
+    """The paired rounds alone, for a quick check after a change (not written to the doc)."""
+    saved = {"rounds": rounds}
+    lines = [
+        "| system | data set | docs/s, median | ÷ YAKE, median (range) |",
+        "| --- | --- | --: | --: |",
+    ]
+    for key, values in rounds.items():
+        system, ds = key.split("|")
+        if system == "yake":
+            cell = "—"
+        else:
+            paired = ratios(saved, system, "yake", ds)
+            cell = f"{median(paired):.2f}× ({min(paired):.2f}–{max(paired):.2f})"
+        lines.append(f"| {system} | {ds} | {median(values):.1f} | {cell} |")
+    return "\n".join(lines)
+
+
+def measure_process(work: Path, args) -> dict:
+    """Steady-state rates, model load time and peak memory of `siex extract`, kept
+    beside the harness JSON."""
+    data = HARNESS.parent.parent / "data" / "kpe"
+    everywhere = {"SIEX_MODEL_LANGUAGES": '["*"]'}
+    rounds = speed_rounds(work, args)
     steady = {key: median(values) for key, values in rounds.items()}
     memory = {
         "semantic, Inspec": peak_memory_mb(data / "Inspec-test-uncontr.jsonl", {}),

@@ -323,6 +323,34 @@ def test_onnx_export_matches_sentence_transformers(tmp_path):
     assert fast.onnx_path.stat().st_mtime_ns == mtime
 
 
+def test_phrases_are_batched_by_word_piece_count():
+    """Batches are cut from the texts sorted by word-piece count, so the model runs on
+    the least padding: sorted by characters, phrases cost twice their tokens ("t-norm"
+    is short but many pieces). Vectors are those of each text encoded alone."""
+    import numpy as np
+
+    from siex.engine.onnx_encoder import OnnxEncoder
+    from siex.engine.semantic import default_model_path
+
+    encoder = OnnxEncoder(default_model_path(), layers=1)
+    texts = ["t-norm", "irrigation", "x-y-z", "soil", "a/b/c/d", "drip line", "composting"]
+    shapes, run = [], encoder.session.run
+
+    def recording(outputs, feeds):
+        shapes.append(feeds["input_ids"].shape)
+        return run(outputs, feeds)
+
+    encoder.session = type("Recording", (), {"run": staticmethod(recording)})()
+    vectors = encoder.encode(texts, 32, batch_size=2)
+    pieces = sorted(len(encoder.tokenizer.encode(t).ids) for t in texts)
+    assert len(set(pieces)) > 2  # the texts do differ in word pieces
+    least = sum(max(pieces[i : i + 2]) * len(pieces[i : i + 2]) for i in range(0, len(texts), 2))
+    assert sum(rows * width for rows, width in shapes) == least
+    encoder.session = type("Plain", (), {"run": staticmethod(run)})()
+    alone = np.vstack([encoder.encode([t], 32) for t in texts])
+    assert np.min(np.sum(vectors * alone, axis=1)) > 0.99
+
+
 def test_a_model_cut_to_its_first_layers_is_a_separate_faster_export(tmp_path):
     """The re-ranking encoder keeps one of MiniLM's six layers: its own cached file, unit
     vectors that still tell related phrases from unrelated ones, and a clear error for a

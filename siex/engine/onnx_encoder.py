@@ -149,6 +149,8 @@ class OnnxEncoder:
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        padding = self.tokenizer.padding  # the model's own padding token, where it sets one
+        self.pad_id = padding["pad_id"] if padding else self.tokenizer.token_to_id("[PAD]") or 0
         self.pooling = _pooling_mode(self.model_dir)
         self.onnx_path = path
 
@@ -156,15 +158,21 @@ class OnnxEncoder:
         """One normalized vector per text, ``max_tokens`` word pieces at most."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
-        self.tokenizer.enable_padding()
-        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad less
+        encodings = self.tokenizer.encode_batch(texts)
+        lengths = np.array([len(e.ids) for e in encodings])
+        # batches of equal word-piece counts: sorted by characters, phrases padded to twice their size
+        order = np.argsort(lengths, kind="stable")
         result = np.zeros((len(texts), 0), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             index = order[start : start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in index])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            width = int(lengths[index].max())
+            ids = np.full((len(index), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(index), width), dtype=np.int64)
+            for row, i in enumerate(index):
+                ids[row, : lengths[i]] = encodings[i].ids
+                mask[row, : lengths[i]] = 1
             hidden = self.session.run(
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
