@@ -342,13 +342,49 @@ def test_phrases_are_batched_by_word_piece_count():
 
     encoder.session = type("Recording", (), {"run": staticmethod(recording)})()
     vectors = encoder.encode(texts, 32, batch_size=2)
-    pieces = sorted(len(encoder.tokenizer.encode(t).ids) for t in texts)
+    pieces = sorted(len(encoder.tokenizer_for(32).encode(t).ids) for t in texts)
     assert len(set(pieces)) > 2  # the texts do differ in word pieces
     least = sum(max(pieces[i : i + 2]) * len(pieces[i : i + 2]) for i in range(0, len(texts), 2))
     assert sum(rows * width for rows, width in shapes) == least
     encoder.session = type("Plain", (), {"run": staticmethod(run)})()
     alone = np.vstack([encoder.encode([t], 32) for t in texts])
     assert np.min(np.sum(vectors * alone, axis=1)) > 0.99
+
+
+def test_documents_and_phrases_encoded_in_parallel_threads_keep_their_lengths():
+    """API requests share one encoder: a document (64 word pieces) encoded while another
+    thread encodes phrases (32) is still read to 64 pieces, every time."""
+    import sys
+    import threading
+
+    from siex.engine.onnx_encoder import OnnxEncoder
+    from siex.engine.semantic import default_model_path
+
+    encoder = OnnxEncoder(default_model_path(), layers=1)
+    doc = ["Drip irrigation delivers water to each plant's roots through emitters. " * 5]
+    reference = encoder.encode(doc, 64)[0]
+    assert reference @ encoder.encode(doc, 32)[0] < 0.9999  # the cut shows in the vector
+    wrong = []
+
+    def documents():
+        for _ in range(100):
+            wrong.append(float(encoder.encode(doc, 64)[0] @ reference) < 0.9999)
+
+    def phrases():
+        for _ in range(400):
+            encoder.encode(["drip irrigation", "emitters", "roots"], 32)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=documents), threading.Thread(target=phrases)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(wrong) == 100 and not any(wrong)
 
 
 def test_a_model_cut_to_its_first_layers_is_a_separate_faster_export(tmp_path):

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -153,14 +154,29 @@ class OnnxEncoder:
         self.pad_id = padding["pad_id"] if padding else self.tokenizer.token_to_id("[PAD]") or 0
         self.pooling = _pooling_mode(self.model_dir)
         self.onnx_path = path
+        # One configured tokenizer per length: threads (API requests) never reconfigure
+        # a tokenizer another thread is encoding with.
+        self._tokenizers: dict[int, Tokenizer] = {}
+        self._lock = threading.Lock()
+
+    def tokenizer_for(self, max_tokens: int):
+        """The model's tokenizer cutting at ``max_tokens`` word pieces, without padding."""
+        tokenizer = self._tokenizers.get(max_tokens)
+        if tokenizer is None:
+            with self._lock:
+                tokenizer = self._tokenizers.get(max_tokens)
+                if tokenizer is None:
+                    tokenizer = type(self.tokenizer).from_str(self.tokenizer.to_str())
+                    tokenizer.no_padding()
+                    tokenizer.enable_truncation(max_tokens)
+                    self._tokenizers[max_tokens] = tokenizer
+        return tokenizer
 
     def encode(self, texts: list[str], max_tokens: int, batch_size: int = 64) -> np.ndarray:
         """One normalized vector per text, ``max_tokens`` word pieces at most."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_tokens)
-        encodings = self.tokenizer.encode_batch(texts)
+        encodings = self.tokenizer_for(max_tokens).encode_batch(texts)
         lengths = np.array([len(e.ids) for e in encodings])
         # batches of equal word-piece counts: sorted by characters, phrases padded to twice their size
         order = np.argsort(lengths, kind="stable")
