@@ -27,12 +27,16 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 REPO = Path(__file__).resolve().parent.parent
 HARNESS = REPO.parent / "shared" / "bench" / "kpe"
 SIEX = REPO / ".venv" / "bin" / "siex"
 ANCHORS = ("yake", "tfidf", "keybert")
 MARK_BEGIN, MARK_END = "<!-- kpe:begin -->", "<!-- kpe:end -->"
+DATA = HARNESS.parent.parent / "data" / "kpe"
+# The semantic path on every document, whatever its language (the news set is French).
+EVERYWHERE = {"SIEX_MODEL_LANGUAGES": '["*"]'}
 
 
 def run_harness(python: str, args: list[str], out: Path) -> list[dict]:
@@ -57,17 +61,18 @@ def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def run_seconds(command: list[str], path: Path, env: dict) -> float:
+    """Wall time of ``command`` over ``path`` as its standard input."""
+    started = time.perf_counter()
+    with path.open("rb") as stdin:
+        subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=env)
+    return time.perf_counter() - started
+
+
 def steady_seconds(command: list[str], dataset: Path, first: Path, env: dict) -> float:
     """Seconds a process takes over ``dataset`` beyond a run over its first document:
     process start and model load cancel out, what remains is extraction."""
-
-    def timed(path: Path) -> float:
-        started = time.perf_counter()
-        with path.open("rb") as stdin:
-            subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=env)
-        return time.perf_counter() - started
-
-    return max(timed(dataset) - timed(first), 1e-9)
+    return max(run_seconds(command, dataset, env) - run_seconds(command, first, env), 1e-9)
 
 
 def paired_rates(
@@ -85,8 +90,7 @@ def paired_rates(
     first.write_bytes(lines[0])
     names = list(commands)
     for command, env in commands.values():  # warm the page cache and the model's export
-        with first.open("rb") as stdin:
-            subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, env={**os.environ, **env})  # fmt: skip
+        run_seconds(command, first, {**os.environ, **env})
     rates: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
@@ -94,12 +98,6 @@ def paired_rates(
             seconds = steady_seconds(command, dataset, first, {**os.environ, **env})
             rates[name].append((len(lines) - 1) / seconds)
     return rates
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def ratios(saved: dict, system: str, anchor: str, ds: str) -> list[float]:
@@ -376,18 +374,16 @@ def main() -> int:
 def speed_rounds(work: Path, args) -> dict[str, list[float]]:
     """Paired rounds of YAKE and `siex extract` (both modes) over each shared data set,
     and of the semantic path on every document over the news set."""
-    data = HARNESS.parent.parent / "data" / "kpe"
-    everywhere = {"SIEX_MODEL_LANGUAGES": '["*"]'}
     siex_modes = {
         "siex": ([str(SIEX), "extract"], {}),
         "siex-fast": ([str(SIEX), "extract", "--fast"], {}),
     }
     yake = {"yake": ([args.harness_python, str(HARNESS / "yake_cmd.py")], {})}
     rounds = {}
-    for path in sorted(data.glob("*.jsonl")):
+    for path in sorted(DATA.glob("*.jsonl")):
         commands = {**yake, **siex_modes}
         if path.stem == "WikiNews":
-            commands["siex-semantic-all"] = ([str(SIEX), "extract"], everywhere)
+            commands["siex-semantic-all"] = ([str(SIEX), "extract"], EVERYWHERE)
         print(
             f"speed: {path.stem}, {args.speed_rounds} rounds of {len(commands)} commands",
             file=sys.stderr,
@@ -418,13 +414,11 @@ def render_speed_only(rounds: dict[str, list[float]]) -> str:
 def measure_process(work: Path, args) -> dict:
     """Steady-state rates, model load time and peak memory of `siex extract`, kept
     beside the harness JSON."""
-    data = HARNESS.parent.parent / "data" / "kpe"
-    everywhere = {"SIEX_MODEL_LANGUAGES": '["*"]'}
     rounds = speed_rounds(work, args)
     steady = {key: median(values) for key, values in rounds.items()}
     memory = {
-        "semantic, Inspec": peak_memory_mb(data / "Inspec-test-uncontr.jsonl", {}),
-        "semantic on every doc, WikiNews": peak_memory_mb(data / "WikiNews.jsonl", everywhere),
+        "semantic, Inspec": peak_memory_mb(DATA / "Inspec-test-uncontr.jsonl", {}),
+        "semantic on every doc, WikiNews": peak_memory_mb(DATA / "WikiNews.jsonl", EVERYWHERE),
     }
     argv = "python benchmarks/kpe.py" + (f" --limit {args.limit}" if args.limit else "")
     if args.extra:

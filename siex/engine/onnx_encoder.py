@@ -178,7 +178,7 @@ class OnnxEncoder:
             return np.zeros((0, 0), dtype=np.float32)
         encodings = self.tokenizer_for(max_tokens).encode_batch(texts)
         lengths = np.array([len(e.ids) for e in encodings])
-        # batches of equal word-piece counts: sorted by characters, phrases padded to twice their size
+        # batches cut from the texts sorted by word pieces (by characters, phrases ran at twice)
         order = np.argsort(lengths, kind="stable")
         result = np.zeros((len(texts), 0), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
