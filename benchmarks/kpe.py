@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -46,9 +47,18 @@ def run_harness(python: str, args: list[str], out: Path) -> list[dict]:
     return json.loads(out.read_text())["results"]
 
 
+def empty_phrase_store(env: dict) -> None:
+    """Each measured run starts with the engine's phrase store empty: one filled by the
+    warm-up or an earlier round would time a re-run (benchmarks/phrase_store.py measures
+    that), not text the engine has not seen."""
+    if "SIEX_HOME" in env:
+        shutil.rmtree(Path(env["SIEX_HOME"]) / "cache" / "phrase-embeddings", ignore_errors=True)
+
+
 def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
     """Peak RSS of one `siex extract` process over a data set, measured from a fresh
     parent so that no earlier child (the harness, KeyBERT) counts."""
+    empty_phrase_store({**os.environ, **extra_env})
     code = (
         "import resource, subprocess, sys; "
         "subprocess.run([sys.argv[1], 'extract'], stdin=open(sys.argv[2], 'rb'), stdout=subprocess.DEVNULL, check=True); "
@@ -62,7 +72,8 @@ def peak_memory_mb(dataset: Path, extra_env: dict) -> float:
 
 
 def run_seconds(command: list[str], path: Path, env: dict) -> float:
-    """Wall time of ``command`` over ``path`` as its standard input."""
+    """Wall time of ``command`` over ``path`` as its standard input, phrase store empty."""
+    empty_phrase_store(env)
     started = time.perf_counter()
     with path.open("rb") as stdin:
         subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=env)
@@ -324,6 +335,7 @@ def main() -> int:
         return 2
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    os.environ["SIEX_HOME"] = str(work / "siex-home")  # the engine's state, phrase store included
     limit = ["--limit", str(args.limit)] if args.limit else []
     started = time.time()
     if args.speed_only:

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     model_layers: int = Field(
         default=1, description="transformer layers used for keyword re-ranking; 0 for all"
     )
+    phrase_store_rows: int = Field(
+        default=200_000,
+        description="phrase embeddings kept on disk for the next process (~2 KB each); 0: off",
+    )
     # Demo
     demo_port: int = 8765
     demo_tenant: str = "demo"
@@ -109,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
+
+    @property
+    def phrase_store_dir(self) -> Path | None:
+        return self.home / "cache" / "phrase-embeddings" if self.phrase_store_rows > 0 else None
 
     @property
     def warehouse_dir(self) -> Path:

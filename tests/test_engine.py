@@ -245,7 +245,9 @@ def test_semantic_model_is_loaded_once_and_phrases_are_cached():
     first.extract(SAMPLES["en"], "en")
     second.extract(SAMPLES["en"], "en")
     ranker = first.ranker()
-    assert ranker is second.ranker() is shared_ranker(None, ("en",), first.model_layers)
+    assert (
+        ranker is second.ranker() is shared_ranker(None, ("en",), first.model_layers, None, 200_000)
+    )
     assert ranker._encoder is not None
     calls = []
     real_encode = ranker.encoder.encode

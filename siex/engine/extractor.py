@@ -119,6 +119,9 @@ class KeywordExtractor:
         Optional statistics of the corpus the documents belong to (``Corpus``);
         phrases held by a large share of it are pushed down. A document may carry
         its own under the key ``"corpus"`` (each site its own); a lone text needs none.
+    phrase_store, phrase_store_rows:
+        A folder where phrase embeddings outlive the process (``PhraseStore``), and
+        how many it keeps; None embeds every phrase once per process.
     """
 
     def __init__(
@@ -133,6 +136,8 @@ class KeywordExtractor:
         max_chars: int = 200_000,
         rarity_weight: float = 1.0,
         corpus: Corpus | None = None,
+        phrase_store: str | Path | None = None,
+        phrase_store_rows: int = 200_000,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -146,6 +151,8 @@ class KeywordExtractor:
         self.max_chars = max_chars
         self.rarity_weight = rarity_weight
         self.corpus = corpus
+        self.phrase_store = str(phrase_store) if phrase_store else None
+        self.phrase_store_rows = phrase_store_rows
 
     @property
     def version(self) -> str:
@@ -232,7 +239,13 @@ class KeywordExtractor:
 
     def ranker(self) -> SemanticRanker:
         """The process-wide semantic ranker of this extractor's model and layers."""
-        return shared_ranker(self.model_path, self.model_languages, self.model_layers)
+        return shared_ranker(
+            self.model_path,
+            self.model_languages,
+            self.model_layers,
+            self.phrase_store,
+            self.phrase_store_rows,
+        )
 
     def language_of(self, text: str, lang: str | None = None) -> str:
         return normalize_lang(lang) or detect_language(text[: self.max_chars])
@@ -363,10 +376,16 @@ class KeywordExtractor:
 
 @lru_cache(maxsize=8)
 def shared_ranker(
-    model_path: str | None, languages: tuple[str, ...], layers: int | None = DEFAULT_RERANK_LAYERS
+    model_path: str | None,
+    languages: tuple[str, ...],
+    layers: int | None = DEFAULT_RERANK_LAYERS,
+    store_dir: str | None = None,
+    store_rows: int = 200_000,
 ) -> SemanticRanker:
-    """One ranker, hence one loaded model, per model, layer count and process."""
-    return SemanticRanker(model_path, languages, layers=layers)
+    """One ranker, hence one loaded model, per model, layer count, phrase store and process."""
+    return SemanticRanker(
+        model_path, languages, layers=layers, store_dir=store_dir, store_rows=store_rows
+    )
 
 
 def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtractor:
@@ -376,6 +395,8 @@ def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtract
         model_path=settings.model_path,
         model_languages=settings.model_languages,
         model_layers=settings.model_layers or None,
+        phrase_store=settings.phrase_store_dir,
+        phrase_store_rows=max(settings.phrase_store_rows, 1),
     )
 
 

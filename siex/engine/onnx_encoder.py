@@ -159,6 +159,14 @@ class OnnxEncoder:
         self._tokenizers: dict[int, Tokenizer] = {}
         self._lock = threading.Lock()
 
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors ``encode`` returns."""
+        width = self.session.get_outputs()[0].shape[-1]
+        if isinstance(width, int):
+            return width
+        return int(json.loads((self.model_dir / "config.json").read_text())["hidden_size"])
+
     def tokenizer_for(self, max_tokens: int):
         """The model's tokenizer cutting at ``max_tokens`` word pieces, without padding."""
         tokenizer = self._tokenizers.get(max_tokens)
