@@ -37,6 +37,11 @@ VARIANTS: dict[str, dict] = {
     "default": {},
     "statistical": {"mode": "statistical"},
     "all-layers": {"model_layers": None},
+    # more weight on the statistics, or fewer candidates re-ranked (see "Engine 0.6.3")
+    "weight-0.7": {"semantic_weight": 0.7},
+    "weight-0.6": {"semantic_weight": 0.6},
+    "depth-20": {"rerank_depth": 20},
+    "depth-15": {"rerank_depth": 15},
 }
 
 
@@ -48,6 +53,8 @@ def _patched(module: str, name: str, value):
     from siex.engine import candidates, languages
 
     target = importlib.import_module(module)
+    if value is _WORDS_ONLY:
+        value = candidates._TOKEN
     saved = getattr(target, name)
     setattr(target, name, value)
     languages.language_kit.cache_clear()
@@ -60,6 +67,8 @@ def _patched(module: str, name: str, value):
         candidates._word_class.cache_clear()
 
 
+_WORDS_ONLY = object()  # stands for the tokenizer's own word pattern (resolved in _patched)
+
 # Engine rules switched off, one at a time (see "Engine 0.6" in docs/benchmarks.md).
 # topics on the English stop list ("web", "information") are stop words again
 _NO_TOPIC_NOUNS = ("siex.engine.languages", "is_topic_noun", lambda word, lang: False)
@@ -67,12 +76,16 @@ _NO_TOPIC_NOUNS = ("siex.engine.languages", "is_topic_noun", lambda word, lang: 
 _NO_NAMES = ("siex.engine.candidates", "can_open_name", lambda word, lang: False)
 # no stop-list adjective opens a phrase ("small business" → "business"), as before 0.6.2
 _NO_MODIFIERS = ("siex.engine.candidates", "can_modify", lambda word, lang: False)
+# web and mail addresses split into words again ("https", "cgi", "sciencemag"), as before 0.6.3
+_NO_ADDRESSES = ("siex.engine.candidates", "_TOKEN_OR_ADDRESS", _WORDS_ONLY)
 RULES_OFF = {
     "no-topic-nouns": [_NO_TOPIC_NOUNS],
     "no-names": [_NO_NAMES],
     "candidates-0.5": [_NO_TOPIC_NOUNS, _NO_NAMES],
     "no-modifiers": [_NO_MODIFIERS],
     "statistical-no-modifiers": [_NO_MODIFIERS],
+    "no-addresses": [_NO_ADDRESSES],
+    "statistical-no-addresses": [_NO_ADDRESSES],
 }
 
 

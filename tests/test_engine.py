@@ -486,6 +486,33 @@ def test_html_entities_in_text_are_read_as_the_characters_they_stand_for(extract
     assert not {"lsquo", "rsquo", "amp"} & {w for t in texts for w in t.split()}
 
 
+def test_web_and_mail_addresses_give_no_keyword_fragments():
+    """Pages cite URLs and addresses; 'https', 'cgi' or a host cut out of one is no keyword,
+    and a full stop after an address still ends the sentence."""
+    from siex.engine.candidates import BREAK, tokenize
+    from siex.engine.languages import language_kit
+
+    text = (
+        "Gene networks are mapped at www.sciencemag.org/cgi/content. Gene networks "
+        "change over time: see https://genes.example.org/maps?id=7 or write to "
+        "jane.doe@univ.example.edu for the gene networks data. Visit www.sciencemag.org."
+    )
+    words = {w for k in statistical_keywords(text, "en", top_k=20) for w in k.lower().split()}
+    assert "gene" in words and "networks" in words
+    assert (
+        not {"www", "sciencemag", "cgi", "content", "https", "maps", "jane", "doe", "univ"} & words
+    )
+    tokens = tokenize(text, language_kit("en"))
+    surfaces = [t.surface for t in tokens]
+    at = surfaces.index("www.sciencemag.org/cgi/content")
+    assert tokens[at].kind == BREAK and surfaces[at + 1] == "."
+    assert (
+        "jane.doe@univ.example.edu" in surfaces
+        and "https://genes.example.org/maps?id=7" in surfaces
+    )
+    assert tokens[-1].surface == "."
+
+
 def test_a_role_written_before_a_name_is_not_part_of_the_name():
     """'actress Luisana Lopilato' names a person: the keyword is the name, and a role or
     adjective is never glued to it. German capitalizes every noun, so there a capital
