@@ -137,6 +137,14 @@ def test_a_second_process_embeds_only_phrases_the_first_never_saw(tmp_path):
     assert len(second.store) == 4
 
 
+def test_the_memory_cache_drops_the_phrase_used_least_recently():
+    ranker = SemanticRanker(cache_size=2)
+    ranker.embed_phrases(["compost bin", "leaf mould"])
+    ranker.embed_phrases(["compost bin"])  # used again: "leaf mould" is now the oldest use
+    ranker.embed_phrases(["worm farm"])
+    assert list(ranker._cache) == ["compost bin", "worm farm"]
+
+
 def test_store_is_shared_safely_by_threads_and_processes(tmp_path):
     path = tmp_path / "p.sqlite"
     store = PhraseStore(path, "model-a", dim=8)

@@ -135,6 +135,8 @@ class SemanticRanker:
         wanted = list(dict.fromkeys(phrases))
         with self._lock:
             found = {p: self._cache[p] for p in wanted if p in self._cache}
+            for phrase in found:  # least recently used goes first, not oldest
+                self._cache.move_to_end(phrase)
         missing = [p for p in wanted if p not in found]
         store = self.store if missing else None
         stored = store.get_many(missing) if store is not None else {}
