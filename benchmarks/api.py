@@ -36,7 +36,6 @@ import math
 import os
 import platform
 import random
-import re
 import shutil
 import signal
 import socket
@@ -46,6 +45,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from doc_section import cpu_model, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 UVICORN = REPO / ".venv" / "bin" / "uvicorn"
@@ -64,14 +65,6 @@ def percentile(sorted_values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, math.ceil(q / 100 * len(sorted_values)))
     return sorted_values[rank - 1]
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        return re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
-    except (OSError, AttributeError):
-        return platform.processor() or "unknown"
 
 
 def load_average() -> str:
@@ -559,18 +552,6 @@ def render(keys: dict | None, http: list[dict] | None, meta: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: str, section: str) -> None:
-    """Replace the text between the markers; add the markers at the end of the doc when
-    they are not there yet."""
-    doc = Path(path)
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    if MARK_BEGIN not in text:
-        text = text.rstrip("\n") + f"\n\n{MARK_BEGIN}\n{MARK_END}\n"
-    start, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
-    doc.write_text(text[:start] + section + text[end:])
-    print(section)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -612,7 +593,9 @@ def main() -> int:
         **{k: getattr(args, k) for k in ("duration", "max_requests", "warmup", "concurrency")},
         **{k: getattr(args, k) for k in ("http_keys", "endpoint")},
     }
-    write_section(args.doc, render(keys, http, meta))
+    section = render(keys, http, meta)
+    write_section(args.doc, MARK_BEGIN, MARK_END, section)
+    print(section)
     print(f"took {time.time() - started:.0f} s", file=sys.stderr)
     return 0
 

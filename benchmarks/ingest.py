@@ -55,6 +55,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+from doc_section import write_section
+
 REPO = Path(__file__).resolve().parent.parent
 SIEX = REPO / ".venv" / "bin" / "siex"
 PYTHON = REPO / ".venv" / "bin" / "python"
@@ -473,14 +475,6 @@ def render(
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text()
-    if MARK_BEGIN not in text:
-        text = text.rstrip() + f"\n\n{MARK_BEGIN}\n{MARK_END}\n"
-    start, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
-    path.write_text(text[:start] + section + text[end:])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -513,7 +507,7 @@ def main() -> int:
     section = render(results, sitemaps, argv, extra_env, (load_before, load_after))
     print(section)
     if not args.no_doc:
-        write_section(REPO / "docs" / "benchmarks.md", section)
+        write_section(REPO / "docs" / "benchmarks.md", MARK_BEGIN, MARK_END, section)
     return 0
 
 

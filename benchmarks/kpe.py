@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
+
+from doc_section import cpu_model, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 HARNESS = REPO.parent / "shared" / "bench" / "kpe"
@@ -126,14 +127,6 @@ def model_load_seconds() -> float:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        return re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
-    except (OSError, AttributeError):
-        return platform.processor() or "unknown"
 
 
 def render_extra(extra: list[dict], limit: int, keybert_limit: int | None = None) -> list[str]:
@@ -347,7 +340,9 @@ def main() -> int:
         news_all = json.loads((work / "news.json").read_text())["results"]
         extra = work / "extra.json"
         saved = json.loads(extra.read_text()) if extra.exists() else measure_process(work, args)
-        write_section(args.doc, render(results, news_all, saved))
+        section = render(results, news_all, saved)
+        write_section(args.doc, MARK_BEGIN, MARK_END, section)
+        print(section)
         return 0
     results = run_harness(
         args.harness_python,
@@ -378,7 +373,9 @@ def main() -> int:
         saved["extra_limit"] = args.extra_limit
         saved["keybert_limit"] = args.keybert_extra_limit
         (work / "extra.json").write_text(json.dumps(saved))
-    write_section(args.doc, render(results, news_all, saved))
+    section = render(results, news_all, saved)
+    write_section(args.doc, MARK_BEGIN, MARK_END, section)
+    print(section)
     print(f"took {time.time() - started:.0f} s", file=sys.stderr)
     return 0
 
@@ -441,14 +438,6 @@ def measure_process(work: Path, args) -> dict:
              "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M}"}  # fmt: skip
     (work / "extra.json").write_text(json.dumps(saved))
     return saved
-
-
-def write_section(path: str, section: str) -> None:
-    doc = Path(path)
-    text = doc.read_text() if doc.exists() else f"# Benchmarks\n\n{MARK_BEGIN}\n{MARK_END}\n"
-    start, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
-    doc.write_text(text[:start] + section + text[end:])
-    print(section)
 
 
 if __name__ == "__main__":

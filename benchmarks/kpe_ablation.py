@@ -53,8 +53,6 @@ def _patched(module: str, name: str, value):
     from siex.engine import candidates, languages
 
     target = importlib.import_module(module)
-    if value is _WORDS_ONLY:
-        value = candidates._TOKEN
     saved = getattr(target, name)
     setattr(target, name, value)
     languages.language_kit.cache_clear()
@@ -67,8 +65,6 @@ def _patched(module: str, name: str, value):
         candidates._word_class.cache_clear()
 
 
-_WORDS_ONLY = object()  # stands for the tokenizer's own word pattern (resolved in _patched)
-
 # Engine rules switched off, one at a time (see "Engine 0.6" in docs/benchmarks.md).
 # topics on the English stop list ("web", "information") are stop words again
 _NO_TOPIC_NOUNS = ("siex.engine.languages", "is_topic_noun", lambda word, lang: False)
@@ -77,7 +73,15 @@ _NO_NAMES = ("siex.engine.candidates", "can_open_name", lambda word, lang: False
 # no stop-list adjective opens a phrase ("small business" → "business"), as before 0.6.2
 _NO_MODIFIERS = ("siex.engine.candidates", "can_modify", lambda word, lang: False)
 # web and mail addresses split into words again ("https", "cgi", "sciencemag"), as before 0.6.3
-_NO_ADDRESSES = ("siex.engine.candidates", "_TOKEN_OR_ADDRESS", _WORDS_ONLY)
+_NO_ADDRESSES = ("siex.engine.candidates", "_token_pattern", lambda text: _words_only())
+
+
+def _words_only():
+    from siex.engine.candidates import _TOKEN
+
+    return _TOKEN
+
+
 RULES_OFF = {
     "no-topic-nouns": [_NO_TOPIC_NOUNS],
     "no-names": [_NO_NAMES],

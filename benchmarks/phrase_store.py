@@ -34,6 +34,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from doc_section import cpu_model, write_section
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
 SIEX = REPO / ".venv" / "bin" / "siex"
@@ -108,12 +110,13 @@ def measure(dataset: Path, work: Path, rounds: int) -> dict:
         "other half": (files["half2"], files["half2-first"], fresh_half),
     }
     run_seconds(files["first"], off)  # page cache and the model's export
+    steady_docs = {"all": len(lines) - 1, "half2": len(lines) - half - 1}
     rates: dict[str, list[float]] = {name: [] for name in configs}
     names = list(configs)
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             full, first, env_of = configs[name]
-            n = len(full.read_bytes().splitlines()) - 1
+            n = steady_docs[full.stem.rsplit(".", 1)[1]]
             rates[name].append(n / steady(full, first, env_of))
         print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in rates.items()))
     return {
@@ -128,8 +131,6 @@ def measure(dataset: Path, work: Path, rounds: int) -> dict:
 
 
 def render(results: dict[str, dict], argv: str) -> str:
-    from kpe import cpu_model  # the sibling benchmark script
-
     out = [
         MARK_BEGIN,
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores "
@@ -189,14 +190,7 @@ def main() -> int:
     block = render(results, argv.strip())
     print(block)
     if not args.no_doc:
-        doc = Path(args.doc)
-        text = doc.read_text()
-        if MARK_BEGIN in text:
-            head, rest = text.split(MARK_BEGIN, 1)
-            text = head + block + rest.split(MARK_END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + block + "\n"
-        doc.write_text(text)
+        write_section(args.doc, MARK_BEGIN, MARK_END, block)
     return 0
 
 

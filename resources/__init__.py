@@ -40,7 +40,7 @@ def build_resources(settings: Settings) -> dict:
             model_languages=settings.model_languages,
             model_layers=settings.model_layers,
             phrase_store=str(settings.phrase_store_dir) if settings.phrase_store_dir else None,
-            phrase_store_rows=max(settings.phrase_store_rows, 1),
+            phrase_store_rows=settings.phrase_store_rows,
         ),
         "embedder": EmbedderResource(
             model_path=settings.model_path, model_languages=settings.model_languages

@@ -87,11 +87,19 @@ class Candidate:
         return self.text.split()
 
 
+def _token_pattern(text: str) -> re.Pattern:
+    """Addresses are looked for only in texts that can hold one."""
+    if "@" in text or "://" in text or "www." in text:
+        return _TOKEN_OR_ADDRESS
+    return _TOKEN
+
+
 def tokenize(text: str, kit: LanguageKit) -> list[Token]:
     tokens: list[Token] = []
     at_start = True
-    addresses = "@" in text or "://" in text or "www." in text
-    for raw in (_TOKEN_OR_ADDRESS if addresses else _TOKEN).findall(text):
+    pattern = _token_pattern(text)
+    addresses = pattern is _TOKEN_OR_ADDRESS
+    for raw in pattern.findall(text):
         if _SENTENCE_END.fullmatch(raw):
             tokens.append(Token(raw, BREAK))
             at_start = True

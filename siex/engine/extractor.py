@@ -396,7 +396,7 @@ def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtract
         model_languages=settings.model_languages,
         model_layers=settings.model_layers or None,
         phrase_store=settings.phrase_store_dir,
-        phrase_store_rows=max(settings.phrase_store_rows, 1),
+        phrase_store_rows=settings.phrase_store_rows,
     )
 
 

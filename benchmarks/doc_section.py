@@ -1,0 +1,27 @@
+"""What every benchmark script shares: the machine's CPU model for its heading, and the
+section of docs/benchmarks.md between its markers, rewritten in place."""
+
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+
+
+def cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        return re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
+    except (OSError, AttributeError):
+        return platform.processor() or "unknown"
+
+
+def write_section(path: str | Path, begin: str, end: str, section: str) -> None:
+    """Replace the text from ``begin`` to ``end`` (``section`` carries both markers); add
+    the markers at the end of the doc, or start the doc, when they are not there yet."""
+    doc = Path(path)
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    if begin not in text:
+        text = text.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    start, stop = text.index(begin), text.index(end) + len(end)
+    doc.write_text(text[:start] + section + text[stop:])
