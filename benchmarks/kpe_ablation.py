@@ -50,19 +50,22 @@ def _patched(module: str, name: str, value):
     """Swap ``module.name`` for ``value`` while a variant runs, with cached kits cleared."""
     import importlib
 
-    from siex.engine import candidates, languages
+    from siex.engine import candidates, extractor, languages
+
+    def clear() -> None:
+        languages.language_kit.cache_clear()
+        candidates._word_class.cache_clear()
+        extractor.shared_ranker.cache_clear()
 
     target = importlib.import_module(module)
     saved = getattr(target, name)
     setattr(target, name, value)
-    languages.language_kit.cache_clear()
-    candidates._word_class.cache_clear()
+    clear()
     try:
         yield
     finally:
         setattr(target, name, saved)
-        languages.language_kit.cache_clear()
-        candidates._word_class.cache_clear()
+        clear()
 
 
 # Engine rules switched off, one at a time (see "Engine 0.6" in docs/benchmarks.md).
@@ -74,6 +77,20 @@ _NO_NAMES = ("siex.engine.candidates", "can_open_name", lambda word, lang: False
 _NO_MODIFIERS = ("siex.engine.candidates", "can_modify", lambda word, lang: False)
 # web and mail addresses split into words again ("https", "cgi", "sciencemag"), as before 0.6.3
 _NO_ADDRESSES = ("siex.engine.candidates", "_token_pattern", lambda text: _words_only())
+
+
+def _encoder_quantized(quantize):
+    def encoder(model_dir, _default, layers):
+        from siex.engine.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(model_dir, quantize=quantize, layers=layers)
+
+    return encoder
+
+
+# int8 ranges measured per batch, as before 0.6.4; or no quantization at all
+_DYNAMIC_INT8 = ("siex.engine.semantic", "shared_encoder", _encoder_quantized("dynamic"))
+_FLOAT32 = ("siex.engine.semantic", "shared_encoder", _encoder_quantized(None))
 
 
 def _words_only():
@@ -90,6 +107,8 @@ RULES_OFF = {
     "statistical-no-modifiers": [_NO_MODIFIERS],
     "no-addresses": [_NO_ADDRESSES],
     "statistical-no-addresses": [_NO_ADDRESSES],
+    "dynamic-int8": [_DYNAMIC_INT8],
+    "float32": [_FLOAT32],
 }
 
 
@@ -146,6 +165,28 @@ def f1_at(extractor, docs: list[dict], k: int = 10, batch_size: int = 32) -> tup
     return 100 * total / len(docs), len(docs) / seconds
 
 
+def batch_stability(extractor, docs: list[dict], k: int = 10) -> tuple[float, float]:
+    """Shares of ``docs`` (%) whose keywords, and whose keywords' scores, differ between
+    batches of 32 in file order and in a shuffled order, each run in a fresh ranker."""
+    import random
+
+    from siex.engine import extractor as engine
+
+    def lists(order: list[int]) -> dict[int, list]:
+        engine.shared_ranker.cache_clear()  # a fresh ranker: no phrase vectors carried over
+        batch = [docs[i] for i in order]
+        out = extractor.extract_stream(batch, top_k=k, batch_size=32)
+        return {i: [(kw.text, kw.score) for kw in kws] for i, kws in zip(order, out, strict=True)}
+
+    order = list(range(len(docs)))
+    shuffled = order[:]
+    random.Random(1).shuffle(shuffled)
+    first, second = lists(order), lists(shuffled)
+    keywords = sum([t for t, _ in first[i]] != [t for t, _ in second[i]] for i in order)
+    scores = sum(first[i] != second[i] for i in order)
+    return 100 * keywords / max(len(docs), 1), 100 * scores / max(len(docs), 1)
+
+
 def ceiling(extractor, docs: list[dict], k: int = 10) -> dict:
     """Extractive headroom of ``docs``: gold keys in the text, gold keys among the
     engine's candidates, and the macro F1@k of an oracle ranking of those candidates."""
@@ -185,6 +226,12 @@ def main() -> int:
     parser.add_argument(
         "--ceiling", action="store_true", help="headroom per data set instead of variants"
     )
+    parser.add_argument(
+        "--batch-stability",
+        action="store_true",
+        help="per variant and data set, the share of documents whose keywords change "
+        "when the same documents are batched in another order",
+    )
     args = parser.parse_args()
 
     from siex.engine import KeywordExtractor
@@ -202,6 +249,16 @@ def main() -> int:
                 f"| {c['oracle_f1']:.1f} |",
                 flush=True,
             )
+        return 0
+    if args.batch_stability:
+        print("| variant | " + " | ".join(names) + " |")
+        print("| --- | " + " | ".join("--:" for _ in names) + " |")
+        for name in args.variant or ["default"]:
+            extractor, context = variant(name)
+            with context:
+                shares = [batch_stability(extractor, data[n], args.k) for n in names]
+            cells = " | ".join(f"{a:.0f} % / {b:.0f} %" for a, b in shares)
+            print(f"| {name}: keywords / scores | {cells} |", flush=True)
         return 0
     print("| variant | " + " | ".join(names) + " | mean |")
     print("| --- | " + " | ".join("--:" for _ in names) + " | --: |")

@@ -182,6 +182,48 @@ def test_unknown_language_degrades_gracefully(extractor):
     assert keywords and keywords[0].text == "lorem ipsum"
 
 
+BATCH_TEXTS = [
+    "Wavelength services met a lukewarm reception, though industry observers expected "
+    "impressive margins from carriers that sell them.",
+    "Drip irrigation delivers water to the roots of each plant through emitters; drip "
+    "lines save water in raised beds and greenhouses.",
+    "The central bank raised interest rates again, and mortgage holders face higher "
+    "monthly payments while savings accounts earn more.",
+    "A fuzzy controller tunes the membership functions of its rules online, and the "
+    "closed-loop system stays stable under load disturbances.",
+    "Composting kitchen scraps at home turns food waste into humus for the vegetable "
+    "garden; a compost bin needs air, moisture and brown material.",
+    "Search engines rank pages by relevance and authority: backlinks from trusted sites, "
+    "anchor text and page speed shape organic traffic.",
+    "Genetic algorithms evolve a population of candidate schedules; crossover and "
+    "mutation explore the search space of the job shop problem.",
+    "Electric bicycles with mid-drive motors climb steep hills, and their lithium-ion "
+    "batteries last about five hundred charge cycles.",
+]
+
+
+def test_semantic_keywords_do_not_depend_on_the_batch(tmp_path):
+    """A document's keywords are the same extracted alone, in one batch with others, or
+    in another order: the same text gives the same list in a Dagster run, a `siex
+    extract` call or an API request, whichever documents it shares a batch with."""
+    import siex.engine.extractor as engine
+
+    def lists(docs, batch_size):
+        engine.shared_ranker.cache_clear()  # no phrase vectors carried over from a run
+        extractor = KeywordExtractor()
+        out = extractor.extract_stream(docs, top_k=10, batch_size=batch_size)
+        return {
+            d["text"]: [(k.text, k.score) for k in kws] for d, kws in zip(docs, out, strict=True)
+        }
+
+    docs = [{"text": t, "lang": "en"} for t in BATCH_TEXTS]
+    together = lists(docs, 32)
+    assert all(len(keywords) >= 5 for keywords in together.values())
+    assert lists(docs[::-1], 32) == together
+    assert lists(docs, 1) == together
+    assert lists(docs[3:] + docs[:3], 3) == together
+
+
 def test_huge_text_is_cut_and_stream_is_lazy(extractor):
     """A 5 MB text is bounded by max_chars; the stream API pulls one batch at a time."""
     big = ("Compost heaps need air. " * 250_000)[: 5 * 1024 * 1024]
@@ -314,15 +356,45 @@ def test_onnx_export_matches_sentence_transformers(tmp_path):
     reference = SentenceTransformer(str(default_model_path()), device="cpu").encode(
         texts, normalize_embeddings=True
     )
-    exact = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=False)
-    fast = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=True)
+    exact = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=None)
+    fast = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize="dynamic")
     assert exact.onnx_path != fast.onnx_path
     assert np.min(np.sum(exact.encode(texts, 256) * reference, axis=1)) > 0.999
     assert np.min(np.sum(fast.encode(texts, 256) * reference, axis=1)) > 0.9
     # A second encoder reuses the cached export instead of exporting again.
     mtime = fast.onnx_path.stat().st_mtime_ns
-    OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=True)
+    OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize="dynamic")
     assert fast.onnx_path.stat().st_mtime_ns == mtime
+    with pytest.raises(ValueError, match="quantize must be one of"):
+        OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize="int4")
+
+
+def test_static_int8_vectors_do_not_depend_on_the_batch(tmp_path):
+    """The re-ranking model's int8 ranges are fixed at export: a text's vector is the
+    same bit for bit alone, in any batch, beside any padding; dynamic int8 measures its
+    ranges per batch and shifts it. Static stays as close to the float model."""
+    import numpy as np
+
+    from siex.engine.onnx_encoder import OnnxEncoder
+    from siex.engine.semantic import default_model_path
+
+    texts = [
+        "drip irrigation",
+        "t-norm",
+        "a considerably longer phrase about the irrigation of tomato plants",
+        "stock market crash",
+        SAMPLES["en"],
+    ]
+    exact = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=None, layers=1)
+    reference = exact.encode(texts, 64)
+    for quantize in ("static", "dynamic"):
+        encoder = OnnxEncoder(default_model_path(), cache_dir=tmp_path, quantize=quantize, layers=1)
+        together = encoder.encode(texts, 64)
+        alone = np.vstack([encoder.encode([t], 64) for t in texts])
+        reversed_ = encoder.encode(texts[::-1], 64)[::-1]
+        same = np.array_equal(together, alone) and np.array_equal(together, reversed_)
+        assert same == (quantize == "static"), quantize
+        assert np.min(np.sum(together * reference, axis=1)) > 0.95
 
 
 def test_phrases_are_batched_by_word_piece_count():

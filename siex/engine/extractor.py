@@ -28,7 +28,7 @@ from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS,
 from siex.engine.wordclass import keeps_phrase
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.3"
+ENGINE_VERSION = "0.6.4"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})

@@ -63,4 +63,5 @@ def _encoder(model_path: str | None):
     path = Path(model_path) if model_path else default_model_path()
     if not (path / "tokenizer.json").is_file():
         raise FileNotFoundError(f"no sentence-transformers model (tokenizer.json) in {path}")
-    return OnnxEncoder(path, quantize=True, layers=None)
+    # all six layers: dynamic int8 stays closer to the float model than static here
+    return OnnxEncoder(path, quantize="dynamic", layers=None)
