@@ -1,10 +1,13 @@
-"""What every benchmark script shares: the machine's CPU model for its heading, and the
-section of docs/benchmarks.md between its markers, rewritten in place."""
+"""What every benchmark script shares: the machine's CPU model for its heading, the cell
+of a paired-rounds ratio, and the section of docs/benchmarks.md between its markers,
+rewritten in place."""
 
 from __future__ import annotations
 
 import platform
 import re
+import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -14,6 +17,12 @@ def cpu_model() -> str:
         return re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
     except (OSError, AttributeError):
         return platform.processor() or "unknown"
+
+
+def ratio_cell(ratios: Sequence[float], bold: bool = False) -> str:
+    """Paired rounds' ratios as a table cell: the median, then the range ("1.05× (0.99–1.22)")."""
+    mid = f"{statistics.median(ratios):.2f}×"
+    return f"{f'**{mid}**' if bold else mid} ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
 def write_section(path: str | Path, begin: str, end: str, section: str) -> None:

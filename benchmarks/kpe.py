@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
-from doc_section import cpu_model, write_section
+from doc_section import cpu_model, ratio_cell, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 HARNESS = REPO.parent / "shared" / "bench" / "kpe"
@@ -242,7 +242,7 @@ def render(results: list[dict], news_all: list[dict], saved: dict) -> str:
         lines.append(
             f"| {ds} | {by[('yake', ds)]['docs_per_s']:.1f} | {rate('yake', ds):.1f} | "
             f"{rate('tfidf', ds):.1f} | {rate('keybert', ds):.1f} | **{siex:.1f}** | {fast:.1f} | "
-            f"**{median(paired):.2f}×** ({min(paired):.2f}–{max(paired):.2f}) | "
+            f"{ratio_cell(paired, bold=True)} | "
             f"{siex / rate('keybert', ds):.0f}× |"
         )
     lines += [
@@ -415,7 +415,7 @@ def render_speed_only(rounds: dict[str, list[float]]) -> str:
             cell = "—"
         else:
             paired = ratios(saved, system, "yake", ds)
-            cell = f"{median(paired):.2f}× ({min(paired):.2f}–{max(paired):.2f})"
+            cell = ratio_cell(paired)
         lines.append(f"| {system} | {ds} | {median(values):.1f} | {cell} |")
     return "\n".join(lines)
 

@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from doc_section import cpu_model, write_section
+from doc_section import cpu_model, ratio_cell, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -154,7 +154,7 @@ def render(results: dict[str, dict], argv: str) -> str:
                 cell = "1.00×"
             else:
                 rs = [a / b for a, b in zip(rates[name], rates[anchor], strict=True)]
-                cell = f"**{statistics.median(rs):.2f}×** ({min(rs):.2f}–{max(rs):.2f})"
+                cell = ratio_cell(rs, bold=True)
             out.append(f"| {ds} ({res['docs']} docs) | {name} | {rate:.1f} | {cell} |")
     out.append("")
     for ds, res in results.items():

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from doc_section import cpu_model, write_section
+from doc_section import cpu_model, ratio_cell, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -142,12 +142,10 @@ def render(
     for layers, by_q in results.items():
         model = "MiniLM, first layer (re-ranking)" if layers else "MiniLM, six layers (reports)"
         for q, m in by_q.items():
-            rs = m["vs_dynamic"]
-            ratio = f"{statistics.median(rs):.2f}× ({min(rs):.2f}–{max(rs):.2f})"
             export = f"int8, {q}" if q else "float32"
             out.append(
                 f"| {model} | {export} | {m['megabytes']:.1f} | {m['rate']:,.0f} "
-                f"| {ratio} | {m['cos_phrases'][0]:.3f} / {m['cos_phrases'][1]:.3f} "
+                f"| {ratio_cell(m['vs_dynamic'])} | {m['cos_phrases'][0]:.3f} / {m['cos_phrases'][1]:.3f} "
                 f"| {m['cos_docs'][0]:.3f} / {m['cos_docs'][1]:.3f} "
                 f"| {100 * m['batch_dependent']:.0f} % |"
             )
@@ -160,12 +158,8 @@ def render(
         "| --- | --: | --: |",
     ]
     for q, m in engine.items():
-        rs = m["vs_dynamic"]
         export = f"int8, {q}" if q else "float32"
-        out.append(
-            f"| {export} | {m['rate']:,.0f} "
-            f"| {statistics.median(rs):.2f}× ({min(rs):.2f}–{max(rs):.2f}) |"
-        )
+        out.append(f"| {export} | {m['rate']:,.0f} | {ratio_cell(m['vs_dynamic'])} |")
     out.append(MARK_END)
     return "\n".join(out)
 

@@ -10,9 +10,10 @@ ranges of the activations at export, from calibration text; dynamic measures the
 each batch at run time, so a text's vector shifts with the other texts of its batch.
 Static vectors are the same bit for bit in any batch: a document's keywords do not
 depend on the company it is extracted in, and stored phrase vectors are the ones any
-later batch would compute. Static is as fast and, for the one-layer re-ranking model,
-as close to the float model; for all six layers of MiniLM pseudo-text calibration
-loses more than dynamic does, so the full model stays dynamic (docs/benchmarks.md).
+later batch would compute. Static costs the engine about 5 % against dynamic and, for
+the one-layer re-ranking model, is as close to the float model; for all six layers of
+MiniLM pseudo-text calibration loses more than dynamic does, so the full model stays
+dynamic (docs/benchmarks.md, benchmarks/quantization.py).
 
 The export can keep only the first ``layers`` transformer layers. Keyphrase
 re-ranking needs lexical-semantic closeness more than deep composition: on the
@@ -136,7 +137,8 @@ def export(
 
 def _quantize_static(raw: Path, final: Path, batches: list[dict]) -> None:
     """int8 weights (per output channel) and activations with ranges calibrated once on
-    ``batches``: batch-independent results at the speed of dynamic quantization."""
+    ``batches``: results that do not depend on the batch, for about 5 % of the engine's
+    speed against dynamic quantization."""
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
@@ -193,19 +195,20 @@ def _calibration_batches(model_dir: Path, batch_size: int = 64) -> list[dict]:
     tokenizer.no_padding()
     tokenizer.enable_truncation(64)
     texts = calibration_texts()
-    batches = []
-    for start in range(0, len(texts), batch_size):
-        encodings = tokenizer.encode_batch(texts[start : start + batch_size])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
-        batches.append(
-            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )
-    return batches
+    return [
+        _model_inputs([e.ids for e in tokenizer.encode_batch(texts[i : i + batch_size])], pad_id)
+        for i in range(0, len(texts), batch_size)
+    ]
+
+
+def _model_inputs(rows: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
+    """The model's feeds for token-id rows, padded to the longest with ``pad_id``."""
+    ids = np.full((len(rows), max(len(r) for r in rows)), pad_id, dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
 
 
 def _pad_id(tokenizer) -> int:
@@ -289,16 +292,9 @@ class OnnxEncoder:
         result = np.zeros((len(texts), 0), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             index = order[start : start + batch_size]
-            width = int(lengths[index].max())
-            ids = np.full((len(index), width), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(index), width), dtype=np.int64)
-            for row, i in enumerate(index):
-                ids[row, : lengths[i]] = encodings[i].ids
-                mask[row, : lengths[i]] = 1
-            hidden = self.session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )[0]
+            feeds = _model_inputs([encodings[i].ids for i in index], self.pad_id)
+            mask = feeds["attention_mask"]
+            hidden = self.session.run(None, feeds)[0]
             if self.pooling == "cls":
                 vectors = hidden[:, 0]
             else:
