@@ -18,6 +18,9 @@ Variants are named in ``VARIANTS``: keyword arguments of ``KeywordExtractor``, o
 occur in the text at all, the share that are among the engine's candidates, and the
 F1@k of an oracle that picks exactly those (the best any ranking of these candidates
 could score), so a quality target can be read as a share of what extraction allows.
+
+``--dropped --variant no-clauses`` shows what a rule costs in recall: per data set, the
+candidates the default drops that the variant keeps, and how many are gold keys.
 """
 
 from __future__ import annotations
@@ -79,6 +82,12 @@ _NO_MODIFIERS = ("siex.engine.candidates", "can_modify", lambda word, lang: Fals
 _NO_ADDRESSES = ("siex.engine.candidates", "_token_pattern", lambda text: _words_only())
 
 
+# phrases said once that read as a verb and its object ("providing robustness") or a
+# subject and its verb ("data sets show") are kept, as before 0.6.5
+_NO_VERB_OPENERS = ("siex.engine.extractor", "opens_with_verb", lambda words, lang: False)
+_NO_SUBJECT_VERBS = ("siex.engine.extractor", "ends_with_verb", lambda words, lang: False)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -107,6 +116,8 @@ RULES_OFF = {
     "statistical-no-modifiers": [_NO_MODIFIERS],
     "no-addresses": [_NO_ADDRESSES],
     "statistical-no-addresses": [_NO_ADDRESSES],
+    "no-clauses": [_NO_VERB_OPENERS, _NO_SUBJECT_VERBS],
+    "statistical-no-clauses": [_NO_VERB_OPENERS, _NO_SUBJECT_VERBS],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }
@@ -187,6 +198,39 @@ def batch_stability(extractor, docs: list[dict], k: int = 10) -> tuple[float, fl
     return 100 * keywords / max(len(docs), 1), 100 * scores / max(len(docs), 1)
 
 
+def dropped(name: str, data: dict[str, list[dict]]) -> tuple[dict[str, tuple[int, int]], list]:
+    """What the default's rules drop that variant ``name`` (rules switched off) keeps:
+    per data set, the candidates dropped and how many of them are gold keys; and the
+    phrases dropped most often over all sets."""
+    from collections import Counter
+
+    from siex.engine import KeywordExtractor
+
+    sys.path.insert(0, str(HARNESS))
+    import kpe_text
+
+    def candidates(extractor, doc) -> dict[str, str]:
+        return {s.candidate.key: s.candidate.text for s in extractor._prepare(doc)[2]}
+
+    default = KeywordExtractor(mode="statistical")  # candidates do not depend on mode
+    kept = {n: [candidates(default, doc) for doc in docs] for n, docs in data.items()}
+    counts, phrases = {}, Counter()
+    extractor, context = variant(name)
+    with context:
+        for n, docs in data.items():
+            total = gold_hits = 0
+            for doc, before in zip(docs, kept[n], strict=True):
+                lang = doc.get("lang", "en")
+                gold = set(kpe_text.dedup_norm(doc["keys"], lang))
+                for key, text in candidates(extractor, doc).items():
+                    if key not in before:
+                        total += 1
+                        gold_hits += kpe_text.norm_phrase(text, lang) in gold
+                        phrases[text.lower()] += 1
+            counts[n] = (total, gold_hits)
+    return counts, phrases.most_common(12)
+
+
 def ceiling(extractor, docs: list[dict], k: int = 10) -> dict:
     """Extractive headroom of ``docs``: gold keys in the text, gold keys among the
     engine's candidates, and the macro F1@k of an oracle ranking of those candidates."""
@@ -232,6 +276,12 @@ def main() -> int:
         help="per variant and data set, the share of documents whose keywords change "
         "when the same documents are batched in another order",
     )
+    parser.add_argument(
+        "--dropped",
+        action="store_true",
+        help="per variant (rules switched off) and data set, the candidates the default "
+        "drops and how many of them are gold keys",
+    )
     args = parser.parse_args()
 
     from siex.engine import KeywordExtractor
@@ -259,6 +309,15 @@ def main() -> int:
                 shares = [batch_stability(extractor, data[n], args.k) for n in names]
             cells = " | ".join(f"{a:.0f} % / {b:.0f} %" for a, b in shares)
             print(f"| {name}: keywords / scores | {cells} |", flush=True)
+        return 0
+    if args.dropped:
+        print("| rules off | " + " | ".join(names) + " |")
+        print("| --- | " + " | ".join("--:" for _ in names) + " |")
+        for name in args.variant:
+            counts, common = dropped(name, data)
+            cells = " | ".join(f"{counts[n][0]:,} / {counts[n][1]}" for n in names)
+            print(f"| {name}: dropped / gold keys among them | {cells} |", flush=True)
+            print("most often: " + ", ".join(f'"{p}" ({c})' for p, c in common), flush=True)
         return 0
     print("| variant | " + " | ".join(names) + " | mean |")
     print("| --- | " + " | ".join("--:" for _ in names) + " | --: |")

@@ -662,6 +662,36 @@ def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():
     assert not any(t.lower().startswith(("in ", "the ")) for t in texts), texts
 
 
+def test_a_clause_said_once_is_no_keyword():
+    """'providing savings' is a verb and its object, 'data sets show' a subject and its
+    verb; 'computing resources' said twice and 'operating system' after an article are
+    terms, though their first words are verbs' -ing forms too. A phrase ending in a word
+    that is only an adjective or a verb ('feedback based') is no noun phrase."""
+    from siex.engine.wordclass import ends_with_verb, keeps_phrase, opens_with_verb
+
+    assert ends_with_verb(("data", "sets", "show"), "en")
+    assert ends_with_verb(("users", "search"), "en")
+    assert not ends_with_verb(("user", "search"), "en")  # a singular: "user search" is a term
+    assert not ends_with_verb(("data", "sets"), "en")
+    assert opens_with_verb(("providing", "savings"), "en")
+    assert not opens_with_verb(("machine", "learning"), "en")
+    assert not opens_with_verb(("providing",), "en")  # alone, a gerund may be the topic
+    assert not opens_with_verb(("providing", "savings"), "fr")
+    assert not keeps_phrase(("feedback", "based"), "en")
+    assert keeps_phrase(("gluten", "free"), "en")  # "free" is a noun too
+    text = (
+        "Cloud platforms rent computing resources by the hour. Computing resources cost "
+        "less at night, providing savings for batch jobs. Updates reach the operating "
+        "system in seconds. Benchmark data sets show the same."
+    )
+    texts = statistical_keywords(text, "en", top_k=30)
+    assert "computing resources" in texts, texts
+    assert "operating system" in texts, texts
+    assert "benchmark data sets" in texts, texts
+    assert not any(t.startswith("providing") for t in texts if " " in t), texts
+    assert not any(t.endswith(" show") for t in texts), texts
+
+
 def test_a_stop_word_adjective_opens_a_term_the_text_repeats():
     """'small', 'free', 'home' and 'side' are on the English stop list, yet 'small
     business', 'free shipping', 'home insurance' and 'side effects' are the topics of

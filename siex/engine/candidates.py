@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from siex.engine.languages import LanguageKit
-from siex.engine.wordclass import can_modify, can_open_name, is_common_word
+from siex.engine.wordclass import DETERMINERS, can_modify, can_open_name, is_common_word
 
 # Web and mail addresses, read whole: "https", "cgi" or "sciencemag" cut out of one are
 # no keywords. A trailing full stop or comma is the sentence's, not the address's.
@@ -65,6 +65,7 @@ class Candidate:
     alone: int = 0  # occurrences that are a whole run of content words, not part of a longer one
     common_start: int = 0  # occurrences opened by a sentence's capitalized common word
     opens_with_modifier: bool = False  # "small business": its first word is on the stop list
+    determined: int = 0  # occurrences right after an article or possessive ("the operating system")
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -262,6 +263,8 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
         # a lone sentence-initial word's capital is owed to the sentence, not to a name
         owed_to_start = first.sentence_start and not first_inner
         common_start = first.common_start and not first_inner
+        before = tokens[start - 1] if a == 0 and start > 0 else None
+        determined = before is not None and before.kind == BREAK and before.stem in DETERMINERS
         stems: tuple[str, ...] = ()
         surface = ""
         named, content = True, 0
@@ -292,3 +295,5 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 cand.capitalized += 1
             if common_start:
                 cand.common_start += 1
+            if determined:
+                cand.determined += 1

@@ -25,10 +25,10 @@ from typing import Any, ClassVar
 from siex.engine.candidates import BREAK, Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
 from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS, SemanticRanker
-from siex.engine.wordclass import keeps_phrase
+from siex.engine.wordclass import ends_with_verb, keeps_phrase, opens_with_verb
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.4"
+ENGINE_VERSION = "0.6.5"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -287,11 +287,7 @@ class KeywordExtractor:
         corpus = doc.get("corpus") or self.corpus
         scored = []
         for c in candidates.values():
-            # A name is kept whatever its words' classes: "Google" is no verb here.
-            if not (c.is_name or keeps_phrase(tuple(w.lower() for w in c.words), kit.code)):
-                continue
-            # "new method", "good way" in passing; "small business" said twice is a term
-            if c.opens_with_modifier and c.count < 2:
+            if not _is_keyphrase_like(c, kit.code):
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit) * weight, weight))
@@ -372,6 +368,24 @@ class KeywordExtractor:
             return []
         best = chosen[0].score or 1.0
         return [Keyword(c.candidate.text, round(max(c.score, 0.0) / best, 4)) for c in chosen]
+
+
+def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
+    """Whether a candidate may be a keyphrase at all, before any scoring."""
+    # "new method", "good way" in passing; "small business" said twice is a term
+    if cand.opens_with_modifier and cand.count < 2:
+        return False
+    if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
+        return True
+    words = tuple(w.lower() for w in cand.words)
+    if not keeps_phrase(words, lang):
+        return False
+    if cand.count >= 2:  # "computing resources", "operations research" said twice: terms
+        return True
+    # "providing robustness" but "the operating system"; "data sets show" in passing
+    if cand.determined == 0 and opens_with_verb(words, lang):
+        return False
+    return not ends_with_verb(words, lang)
 
 
 @lru_cache(maxsize=8)

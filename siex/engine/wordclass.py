@@ -6,7 +6,9 @@ LemmInflect lexicon (MIT, packaged, no download) says which classes a word form 
 have. A candidate is dropped when one of its words can only be a verb, except
 participles: -ing anywhere ("data mining", "resource provisioning") and -ed before
 the head ("raised bed", "distributed systems"); or when it ends in a word that can
-only be an adjective or adverb.
+only be an adjective, adverb or verb ("feedback based", "entire"). A phrase opened by
+a verb's -ing form is a term only in context ("the operating system", "computing
+resources" said twice), else a verb and its object ("providing robustness").
 Words the lexicon does not know (names, jargon) are kept. Other languages have no
 packaged lexicon here and keep every span.
 
@@ -40,6 +42,11 @@ CLOSED_CLASS_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
+# English articles, demonstratives and possessives: the phrase after one is a noun phrase.
+DETERMINERS = frozenset(
+    "a an the this that these those my your his her its our their each every such".split()  # noqa: SIM905
+)
+
 
 def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
     """False for a lower-cased phrase that cannot be a noun phrase in ``lang``."""
@@ -54,9 +61,32 @@ def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
             word.endswith("ing") or (i < last and word.endswith(("ed", "en")))
         ):
             return False
-        if i == last and classes <= {"ADJ", "ADV"}:
+        if i == last and classes <= {"ADJ", "ADV", "VERB"} and not word.endswith("ing"):
             return False
     return True
+
+
+def opens_with_verb(words: tuple[str, ...], lang: str) -> bool:
+    """A lower-cased phrase of two words or more whose first word the lexicon knows only
+    as a verb's -ing form: a verb and its object ("providing robustness", "solving
+    problems") or a term ("operating systems", "computing resources"). The caller tells
+    them apart by context: a term is said again or follows an article."""
+    if lang not in LEXICON_LANGUAGES or len(words) < 2:
+        return False
+    return words[0].endswith("ing") and _english_classes(words[0]) == {"VERB"}
+
+
+def ends_with_verb(words: tuple[str, ...], lang: str) -> bool:
+    """A lower-cased phrase ending in a verb's base form right after a noun's plural: a
+    subject and its verb ("data sets show", "users search", "experiments show"), though
+    both words may be nouns too, as in the few terms built so ("operations research")."""
+    if lang not in LEXICON_LANGUAGES or len(words) < 2:
+        return False
+    subject, verb = words[-2], words[-1]
+    nouns = _english_lemmas(subject).get("NOUN", ())
+    if not subject.endswith("s") or not nouns or subject in nouns:
+        return False
+    return verb in _english_lemmas(verb).get("VERB", ()) and not verb.endswith("s")
 
 
 def is_topic_noun(word: str, lang: str) -> bool:
