@@ -678,6 +678,7 @@ def test_a_clause_said_once_is_no_keyword():
     assert not opens_with_verb(("providing",), "en")  # alone, a gerund may be the topic
     assert not opens_with_verb(("providing", "savings"), "fr")
     assert not keeps_phrase(("feedback", "based"), "en")
+    assert not keeps_phrase(("conveniently", "bring"), "en")  # a verb, though it ends in -ing
     assert keeps_phrase(("gluten", "free"), "en")  # "free" is a noun too
     text = (
         "Cloud platforms rent computing resources by the hour. Computing resources cost "

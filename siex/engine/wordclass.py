@@ -58,12 +58,17 @@ def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
         if not classes:
             continue
         if classes == {"VERB"} and not (
-            word.endswith("ing") or (i < last and word.endswith(("ed", "en")))
+            _is_ing_form(word) or (i < last and word.endswith(("ed", "en")))
         ):
             return False
-        if i == last and classes <= {"ADJ", "ADV", "VERB"} and not word.endswith("ing"):
+        if i == last and classes <= {"ADJ", "ADV", "VERB"} and not _is_ing_form(word):
             return False
     return True
+
+
+def _is_ing_form(word: str) -> bool:
+    """ "mining", "providing": a verb's -ing form, not a verb ending so ("bring", "sting")."""
+    return word.endswith("ing") and word not in _english_lemmas(word).get("VERB", ())
 
 
 def opens_with_verb(words: tuple[str, ...], lang: str) -> bool:
@@ -73,7 +78,7 @@ def opens_with_verb(words: tuple[str, ...], lang: str) -> bool:
     them apart by context: a term is said again or follows an article."""
     if lang not in LEXICON_LANGUAGES or len(words) < 2:
         return False
-    return words[0].endswith("ing") and _english_classes(words[0]) == {"VERB"}
+    return _is_ing_form(words[0]) and _english_classes(words[0]) == {"VERB"}
 
 
 def ends_with_verb(words: tuple[str, ...], lang: str) -> bool:
