@@ -8,7 +8,8 @@ participles: -ing anywhere ("data mining", "resource provisioning") and -ed befo
 the head ("raised bed", "distributed systems"); or when it ends in a word that can
 only be an adjective, adverb or verb ("feedback based", "entire"). A phrase opened by
 a verb's -ing form is a term only in context ("the operating system", "computing
-resources" said twice), else a verb and its object ("providing robustness").
+resources" said twice), else a verb and its object ("providing robustness"); one
+ending in a plural and a verb ("data sets show") is a clause unless said again.
 Words the lexicon does not know (names, jargon) are kept. Other languages have no
 packaged lexicon here and keep every span.
 
