@@ -243,3 +243,11 @@ def test_the_trends_sql_of_docs_reports_md_runs_and_finds_the_competitor_keyword
         con.close()
     # drip irrigation is new too, but the own site wrote about it as well: not listed.
     assert rows == [("hydroponics", 2, 2, "https://r.example/h0")]
+
+
+def test_a_count_in_a_report_agrees_with_its_noun():
+    from siex.intelligence.publish import counted
+
+    assert counted(1, "conflict") == "**1** conflict"
+    assert counted(0, "conflict") == "**0** conflicts"
+    assert counted(2, "indexable page", bold=False) == "2 indexable pages"

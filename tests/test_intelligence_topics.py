@@ -350,6 +350,11 @@ def test_pages_with_a_canonical_elsewhere_or_noindex_do_not_compete(tmp_path, em
     vectors = corpus_vectors(store, embedder, TENANT, DAY, corpus.documents)
     report = build_cannibalization(corpus, vectors)
     assert report.summary["excluded_canonicalized"] == 1 and report.summary["excluded_noindex"] == 1
+    # counts read as English: one conflict, two pages left out
+    conflicts = report.summary["conflicts"]
+    noun = "conflict" if conflicts == 1 else "conflicts"
+    assert f"**{conflicts}** {noun} between your own pages" in report.markdown
+    assert "2 pages with noindex or a canonical elsewhere were left out." in report.markdown
     assert not any(r["kind"] in ("duplicate", "topic") for r in report.rows)
     assert not any(f"{G}/filling-raised-beds" in r["urls"] for r in report.rows)
 

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from siex.intelligence import charts
 from siex.intelligence.corpus import COMPETITOR, OWN
-from siex.intelligence.publish import Chart, Report
+from siex.intelligence.publish import Chart, Report, counted
 from siex.warehouse import Warehouse, check_date, check_tenant
 from siex.web.urls import normalize_url as _normalize_url
 
@@ -954,10 +954,6 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"**{n}** {word}" + ("" if n == 1 else "s")
-
-
 def _score_text(value: float | None) -> str:
     return "–" if value is None else f"{value:g}/100"
 
@@ -1071,9 +1067,9 @@ def _audit_markdown(site: Site, summary: dict, issue_rows, score_rows) -> str:
     lines += [
         f"Own pages score **{_score_text(summary['score'])}** on average{bench}, across "
         f"{summary['pages']} pages on {len(own_sites)} site{'s' if len(own_sites) != 1 else ''}. "
-        f"{_plural(summary['errors'], 'error')}, {_plural(summary['warnings'], 'warning')} and "
-        f"{_plural(summary['notices'], 'notice')}; {_plural(summary['pages_with_errors'], 'page')} "
-        f"with at least one error, {_plural(summary['pages_without_issues'], 'page')} without "
+        f"{counted(summary['errors'], 'error')}, {counted(summary['warnings'], 'warning')} and "
+        f"{counted(summary['notices'], 'notice')}; {counted(summary['pages_with_errors'], 'page')} "
+        f"with at least one error, {counted(summary['pages_without_issues'], 'page')} without "
         "any issue.",
         "",
         "{chart:issues}",

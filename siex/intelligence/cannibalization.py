@@ -34,7 +34,7 @@ import numpy as np
 
 from siex.intelligence import charts
 from siex.intelligence.corpus import Corpus, CorpusDocument, keyword_labels
-from siex.intelligence.publish import Chart, Report
+from siex.intelligence.publish import Chart, Report, counted
 from siex.intelligence.topics import DocumentSpaces, Topics, mode, primary, shown, unique_keywords
 
 KIND = "cannibalization"
@@ -359,12 +359,13 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int) -> st
         return "\n".join([*lines, "No own pages yet: nothing can compete with itself.", ""])
     excluded = summary["excluded_noindex"] + summary["excluded_canonicalized"]
     lines.append(
-        f"**{summary['conflicts']}** conflicts between your own pages "
+        f"{counted(summary['conflicts'], 'conflict')} between your own pages "
         f"({summary['high']} high, {summary['medium']} medium, {summary['low']} low), "
-        f"involving **{summary['pages_involved']}** of {summary['indexable_documents']} "
-        "indexable pages. Competitor pages never count."
-        + (f" {excluded} pages with noindex or a canonical elsewhere were left out." if excluded
-           else "")
+        f"involving **{summary['pages_involved']}** of "
+        f"{counted(summary['indexable_documents'], 'indexable page', bold=False)}. "
+        "Competitor pages never count."
+        + (f" {counted(excluded, 'page', bold=False)} with noindex or a canonical elsewhere "
+           f"{'was' if excluded == 1 else 'were'} left out." if excluded else "")
     )  # fmt: skip
     if not rows:
         lines += ["", "No two own pages compete for the same keyword or topic."]

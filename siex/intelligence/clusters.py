@@ -28,7 +28,7 @@ import numpy as np
 
 from siex.intelligence import charts
 from siex.intelligence.corpus import COMPETITOR, OWN, Corpus, CorpusDocument, keyword_labels
-from siex.intelligence.publish import Chart, Report
+from siex.intelligence.publish import Chart, Report, counted
 from siex.intelligence.topics import (
     EMBEDDING,
     KEYWORDS,
@@ -305,12 +305,11 @@ def _markdown(
     if not corpus.documents:
         return "\n".join([*lines, "No documents yet: nothing to cluster.", ""])
     lines += [
-        f"**{summary['documents']}** pages ({summary['own_documents']} own, "
-        f"{summary['competitor_documents']} competitor) fall into **{summary['topics']}** topics, "
+        f"{counted(summary['documents'], 'page')} ({summary['own_documents']} own, "
+        f"{summary['competitor_documents']} competitor) in {counted(summary['topics'], 'topic')}, "
         f"{summary['multi_page_topics']} of them with more than one page. "
-        f"**{summary['shared_topics']}** topics are covered by both sides, "
-        f"**{summary['competitor_only_topics']}** only by competitors and "
-        f"**{summary['own_only_topics']}** only by you.",
+        f"Covered by both sides: **{summary['shared_topics']}**; only by competitors: "
+        f"**{summary['competitor_only_topics']}**; only by you: **{summary['own_only_topics']}**.",
         "",
         "{chart:map}",
         "",

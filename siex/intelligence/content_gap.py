@@ -43,7 +43,7 @@ from siex.intelligence.corpus import (
     CorpusKeyword,
     keyword_labels,
 )
-from siex.intelligence.publish import Chart, Report
+from siex.intelligence.publish import Chart, Report, counted
 from siex.intelligence.topics import (
     DocumentSpaces,
     PhraseModel,
@@ -487,8 +487,9 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int) -> st
     if rows:
         top = rows[0]
         lines += [
-            f"Competitors cover **{summary['topic_gaps']}** topics and **{summary['keyword_gaps']}** "
-            f"keywords that your sites miss or cover thinly. The biggest opportunity: "
+            f"Competitors cover {counted(summary['topic_gaps'], 'topic')} and "
+            f"{counted(summary['keyword_gaps'], 'keyword')} that your sites miss or cover "
+            "thinly. The biggest opportunity: "
             f"**{top['gap']}** — {top['reason']}.",
         ]
     else:

@@ -59,7 +59,7 @@ from siex.engine.candidates import tokenize
 from siex.engine.languages import language_kit
 from siex.intelligence import charts
 from siex.intelligence.corpus import Corpus, CorpusDocument
-from siex.intelligence.publish import Chart, Report
+from siex.intelligence.publish import Chart, Report, counted
 from siex.web.urls import normalize_url as _normalize_url
 
 # URLs repeat across pages (navigation, popular targets): normalize each once.
@@ -525,10 +525,6 @@ def _cell(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
 
-def _count(n: int, word: str) -> str:
-    return f"**{n}** {word}" + ("" if n == 1 else "s")
-
-
 def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int = 20) -> str:
     lines = [f"# Internal-link suggestions — {corpus.tenant}, {corpus.day}", ""]
     if not rows:
@@ -541,10 +537,10 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int = 20) 
         lines += [f"No suggestions today: {why}.", "", "{chart:targets}", ""]
     else:
         lines += [
-            f"{_count(summary['suggestions'], 'link')} to add: "
-            f"{_count(summary['source_pages'], 'own page')} could link to "
-            f"{_count(summary['target_pages'], 'other')}, each with words already in the text. "
-            f"{_count(summary['targets_without_inbound'], 'linkable page')} without an "
+            f"{counted(summary['suggestions'], 'link')} to add: "
+            f"{counted(summary['source_pages'], 'own page')} could link to "
+            f"{counted(summary['target_pages'], 'other')}, each with words already in the text. "
+            f"{counted(summary['targets_without_inbound'], 'linkable page')} without an "
             "in-content link from another own page; the suggestions give "
             f"**{summary['orphans_with_suggestions']}** of them their first.",
             "",

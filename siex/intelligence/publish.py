@@ -21,6 +21,12 @@ from siex.warehouse import SCHEMAS, Warehouse, check_date, check_tenant
 KIND = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
+def counted(n: int, noun: str, bold: bool = True) -> str:
+    """A count and its noun for a report's sentence: "**1** conflict", "**2** conflicts"."""
+    number = f"**{n}**" if bold else str(n)
+    return f"{number} {noun}" + ("" if n == 1 else "s")
+
+
 @dataclass
 class Chart:
     """One PNG of a report: ``name`` becomes part of its file name."""

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from siex.intelligence import charts
 from siex.intelligence.corpus import COMPETITOR, Corpus, CorpusDocument, keyword_labels
-from siex.intelligence.publish import Chart, Report
+from siex.intelligence.publish import Chart, Report, counted
 
 KIND = "keyword_trends"
 RISING_GROWTH = 1.5  # at least half as many documents again, and one more at least
@@ -144,9 +144,10 @@ def _markdown(corpus: Corpus, rows: list[dict], summary: dict, top_n: int) -> st
     lines = [
         f"# Keyword trends — {corpus.tenant}, {corpus.day}",
         "",
-        f"**{summary['documents_current']}** documents appeared from {a} to {b}, against "
-        f"**{summary['documents_previous']}** from {c} to {d}: **{summary['new']}** new keywords, "
-        f"**{summary['rising']}** rising, **{summary['falling']}** falling.",
+        f"{counted(summary['documents_current'], 'document')} appeared from {a} to {b}, "
+        f"against **{summary['documents_previous']}** from {c} to {d}: "
+        f"{counted(summary['new'], 'new keyword')}, **{summary['rising']}** rising, "
+        f"**{summary['falling']}** falling.",
         "",
         "{chart:lines}",
         "",
