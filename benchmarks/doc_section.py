@@ -1,14 +1,30 @@
 """What every benchmark script shares: the machine's CPU model for its heading, the cell
 of a paired-rounds ratio, and the section of docs/benchmarks.md between its markers,
-rewritten in place."""
+rewritten in place (``--doc`` / ``--no-doc``)."""
 
 from __future__ import annotations
 
+import argparse
 import platform
 import re
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def add_doc_options(parser: argparse.ArgumentParser) -> None:
+    """``--doc``: the file a script's section goes to; ``--no-doc``: print it only."""
+    parser.add_argument("--doc", default=str(DOC))
+    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+
+
+def publish(section: str, args: argparse.Namespace, begin: str, end: str) -> None:
+    """Print a script's section and, unless ``--no-doc``, write it into ``--doc``."""
+    print(section)
+    if not args.no_doc:
+        write_section(args.doc, begin, end, section)
 
 
 def cpu_model() -> str:

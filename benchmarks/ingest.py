@@ -55,7 +55,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from doc_section import write_section
+from doc_section import add_doc_options, publish
 
 REPO = Path(__file__).resolve().parent.parent
 SIEX = REPO / ".venv" / "bin" / "siex"
@@ -489,9 +489,7 @@ def main() -> int:
         help="interpreter of the anchors' venv; made from anchors-requirements.txt if missing",
     )
     parser.add_argument("--no-anchor", action="store_true", help="SIE-X only, no advertools")
-    parser.add_argument(
-        "--no-doc", action="store_true", help="print only, leave docs/benchmarks.md"
-    )
+    add_doc_options(parser)
     args = parser.parse_args()
     extra_env = dict(e.split("=", 1) for e in args.env)
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -505,9 +503,7 @@ def main() -> int:
     )
     argv += "".join(f" --env {e}" for e in args.env) + (" --no-anchor" if args.no_anchor else "")
     section = render(results, sitemaps, argv, extra_env, (load_before, load_after))
-    print(section)
-    if not args.no_doc:
-        write_section(REPO / "docs" / "benchmarks.md", MARK_BEGIN, MARK_END, section)
+    publish(section, args, MARK_BEGIN, MARK_END)
     return 0
 
 

@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from doc_section import cpu_model, ratio_cell, write_section
+from doc_section import add_doc_options, cpu_model, publish, ratio_cell
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -176,8 +176,7 @@ def main() -> int:
     )
     parser.add_argument("--datasets", default="Inspec-test-uncontr,SemEval2017")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--doc", default=str(REPO / "docs" / "benchmarks.md"))
-    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    add_doc_options(parser)
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory(prefix="siex-phrase-store-") as tmp:
@@ -188,9 +187,7 @@ def main() -> int:
             results[name] = measure(DATA / f"{name}.jsonl", work, args.rounds)
     argv = "python benchmarks/phrase_store.py " + " ".join(sys.argv[1:])
     block = render(results, argv.strip())
-    print(block)
-    if not args.no_doc:
-        write_section(args.doc, MARK_BEGIN, MARK_END, block)
+    publish(block, args, MARK_BEGIN, MARK_END)
     return 0
 
 

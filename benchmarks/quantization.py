@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from doc_section import cpu_model, ratio_cell, write_section
+from doc_section import add_doc_options, cpu_model, publish, ratio_cell
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -171,8 +171,7 @@ def main() -> int:
     parser.add_argument("--dataset", default="Inspec-test-uncontr")
     parser.add_argument("--limit", type=int, default=300, help="documents of the data set")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--doc", default=str(REPO / "docs" / "benchmarks.md"))
-    parser.add_argument("--no-doc", action="store_true", help="print, leave the doc alone")
+    add_doc_options(parser)
     args = parser.parse_args()
     phrases, docs = workload(DATA / f"{args.dataset}.jsonl", args.limit)
     texts = [d["text"] for d in docs]
@@ -184,9 +183,7 @@ def main() -> int:
     engine = measure_engine(docs, args.rounds)
     argv = "python benchmarks/quantization.py " + " ".join(sys.argv[1:])
     block = render(results, engine, args.dataset, len(phrases), len(texts), argv.strip())
-    print(block)
-    if not args.no_doc:
-        write_section(args.doc, MARK_BEGIN, MARK_END, block)
+    publish(block, args, MARK_BEGIN, MARK_END)
     return 0
 
 
