@@ -88,6 +88,13 @@ _NO_VERB_OPENERS = ("siex.engine.extractor", "opens_with_verb", lambda words, la
 _NO_SUBJECT_VERBS = ("siex.engine.extractor", "ends_with_verb", lambda words, lang: False)
 
 
+# the opening counted as before 0.6.6 (1 + 1 at the first word); no bonus for spread;
+# the spread's full bonus in texts of any length, short ones included
+_OPENING_065 = ("siex.engine.extractor", "OPENING_WEIGHT", 1.0)
+_NO_SPREAD = ("siex.engine.extractor", "SPREAD_WEIGHT", 0.0)
+_SPREAD_EVERYWHERE = ("siex.engine.extractor", "SPREAD_FULL_AT", 1)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -118,6 +125,11 @@ RULES_OFF = {
     "statistical-no-addresses": [_NO_ADDRESSES],
     "no-clauses": [_NO_VERB_OPENERS, _NO_SUBJECT_VERBS],
     "statistical-no-clauses": [_NO_VERB_OPENERS, _NO_SUBJECT_VERBS],
+    "opening-0.6.5": [_OPENING_065],
+    "no-spread": [_NO_SPREAD],
+    "spread-everywhere": [_SPREAD_EVERYWHERE],
+    "scores-0.6.5": [_OPENING_065, _NO_SPREAD],
+    "statistical-scores-0.6.5": [_OPENING_065, _NO_SPREAD],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

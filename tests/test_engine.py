@@ -43,6 +43,20 @@ def test_repeated_phrase_ranks_first_with_scores_descending(extractor):
     )
 
 
+def test_a_long_texts_topic_is_what_its_opening_says_and_its_end_repeats():
+    """In a long text, a phrase that recurs from the opening to the end outranks one said
+    as often in the opening only, and the lead's phrase said twice outranks one said four
+    times at the end. Invented words: wordfreq rates both alike, so only place decides."""
+    filler = "It is what it was, and so it will be. " * 250  # stop words: no candidates
+    spans = f"Quintex and zorblat are here. Quintex is it. Quintex was so. {filler} Zorblat is it. Zorblat was so."
+    lead = f"Zorblat was here. It is zorblat. {filler} Quintex is it. Quintex was so. Quintex is so. Quintex it was."
+    assert statistical_keywords(spans, "en") == ["zorblat", "quintex"]
+    assert statistical_keywords(lead, "en") == ["zorblat", "quintex"]
+    # in a short text every repeat spans it: no bonus, and the first said leads on ties
+    short = "Quintex and zorblat are here. Quintex is it. Zorblat was so."
+    assert statistical_keywords(short, "en") == ["quintex", "zorblat"]
+
+
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
 def test_every_planned_language_gives_stemmed_keywords_without_stop_words(extractor, lang):
     """Each of the eleven languages: keywords found, none of them a bare stop word."""
