@@ -95,6 +95,11 @@ _NO_SPREAD = ("siex.engine.extractor", "SPREAD_WEIGHT", 0.0)
 _SPREAD_EVERYWHERE = ("siex.engine.extractor", "SPREAD_FULL_AT", 1)
 
 
+# a name cut at its start keeps its slot beside the whole name ("Zealand Tourism
+# Strategy" before "New Zealand Tourism Strategy"), as before 0.6.6
+_CUT_NAMES = ("siex.engine.extractor", "_cut_from", lambda name, new: False)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -130,6 +135,8 @@ RULES_OFF = {
     "spread-everywhere": [_SPREAD_EVERYWHERE],
     "scores-0.6.5": [_OPENING_065, _NO_SPREAD],
     "statistical-scores-0.6.5": [_OPENING_065, _NO_SPREAD],
+    "cut-names": [_CUT_NAMES],
+    "statistical-cut-names": [_CUT_NAMES],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

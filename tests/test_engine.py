@@ -131,6 +131,37 @@ def test_a_surname_after_the_full_name_is_one_keyword_with_it():
     )
 
 
+def test_a_name_cut_at_its_start_gives_its_place_to_the_whole_name():
+    """The re-ranking may put a span of a name first ("Zealand Tourism Strategy"); when
+    the text never writes that span on its own, the whole name takes its place, found
+    wherever it ranks. A span
+    the text also writes alone keeps it ("Maps API"), and a role that opens a sentence in
+    front of a name is still no part of it."""
+    from siex.engine.candidates import find_candidates, tokenize
+    from siex.engine.extractor import Scored
+    from siex.engine.languages import language_kit
+
+    def finished(text: str, ranked: list[str], top_k: int = 10) -> list[str]:
+        tokens = tokenize(text, language_kit("en"))
+        found = {c.text: c for c in find_candidates(tokens, 4).values()}
+        scored = [Scored(found[t], 1.0 - i / 10) for i, t in enumerate(ranked)]
+        return [k.text for k in KeywordExtractor.finish(scored, top_k, "en")]
+
+    strategy = (
+        "Regions follow the New Zealand Tourism Strategy. "
+        "The New Zealand Tourism Strategy sets goals for regions."
+    )
+    ranked = ["Zealand Tourism Strategy", "regions", "New Zealand Tourism Strategy"]
+    assert finished(strategy, ranked) == ["New Zealand Tourism Strategy", "regions"]
+    # the whole name is found below the cut, however far: here past the list's end
+    assert finished(strategy, ranked, 2) == ["New Zealand Tourism Strategy", "regions"]
+    api = "Developers call the Google Maps API. The Maps API has limits."
+    assert finished(api, ["Maps API", "Google Maps API", "limits"]) == ["Maps API", "limits"]
+    actor = "Actress Ashton Kutcher spoke. Later Ashton Kutcher left the show."
+    ranked = ["Ashton Kutcher", "Actress Ashton Kutcher", "show"]
+    assert finished(actor, ranked) == ["Ashton Kutcher", "show"]
+
+
 def test_a_brand_and_its_products_stay_apart_and_a_sentence_start_is_no_first_name():
     """'Google' is a keyword beside 'Google Maps' (a name's first word is no surname);
     'Small PCs' at a sentence's start does not take the slot of 'PC'."""

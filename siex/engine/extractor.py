@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from siex.engine.candidates import BREAK, Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
 from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS, SemanticRanker
-from siex.engine.wordclass import ends_with_verb, keeps_phrase, opens_with_verb
+from siex.engine.wordclass import ends_with_verb, is_common_word, keeps_phrase, opens_with_verb
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
 ENGINE_VERSION = "0.6.6"
@@ -309,7 +309,7 @@ class KeywordExtractor:
     ) -> list[list[Keyword]]:
         if self.mode == "semantic":
             prepared = self._rerank(prepared)
-        return [self.finish(scored, top_k) for _text, _lang, scored in prepared]
+        return [self.finish(scored, top_k, lang) for _text, lang, scored in prepared]
 
     def _rerank(self, prepared: list[tuple[str, str, list[Scored]]]) -> list:
         """Blend each document's best candidates with their similarity to the document."""
@@ -358,11 +358,13 @@ class KeywordExtractor:
         return score
 
     @staticmethod
-    def finish(scored: list[Scored], top_k: int) -> list[Keyword]:
+    def finish(scored: list[Scored], top_k: int, lang: str | None = None) -> list[Keyword]:
         """Fold phrases that overlap a better one, keep ``top_k``, scale scores to (0, 1].
 
         A phrase inside a chosen one stays when the text also uses it on its own
         ("irrigation" beside "drip irrigation", when irrigation is discussed apart).
+        ``lang`` (the text's) lets a name cut at its start give its slot to the whole
+        name (``_whole_name``, English); None skips that.
         """
         chosen: list[Scored] = []
         for item in scored:
@@ -372,6 +374,9 @@ class KeywordExtractor:
             if short is not None:  # "Lopilato" ranked first: the full name takes its slot
                 chosen[short] = Scored(item.candidate, chosen[short].score, item.corpus_weight)
                 continue
+            whole = _whole_name(item.candidate, scored, lang)
+            if whole is not None and not any(_folds(c.candidate, whole) for c in chosen):
+                item = Scored(whole, item.score, item.corpus_weight)
             chosen.append(item)
             if len(chosen) >= top_k:
                 break
@@ -429,6 +434,8 @@ def _folds(chosen: Candidate, new: Candidate) -> bool:
     """``new`` adds nothing beside ``chosen``: it overlaps it and, if it sits inside it,
     the text never uses it on its own (as a whole run of content words: "irrigation" in
     "the cost of irrigation", not in "drip irrigation" or "irrigation systems")."""
+    if chosen.stems == new.stems:  # a whole name already took the slot of a cut one
+        return True
     # one name: "Ashton Kutcher" then "Kutcher"; "Actress Ashton Kutcher" and
     # "Actress Ashton" pad it
     if chosen.is_name and new.is_name and _same_name(chosen.stems, new.stems):
@@ -467,6 +474,28 @@ def _shorter_name(chosen: list[Scored], new: Candidate) -> int | None:
         if name.is_name and len(name.stems) == 1 and _ends_with(new.stems, name.stems):
             return i
     return None
+
+
+def _whole_name(cut: Candidate, scored: list[Scored], lang: str | None) -> Candidate | None:
+    """The best-ranked name that is ``cut`` and one common word more, when the text never
+    writes ``cut`` on its own: "New Zealand Tourism Strategy" for "Zealand Tourism
+    Strategy", which the re-ranking may put first, or "Consumer Price Index". Not
+    "Clements Esperanza Spalding": the extra word must be one the lexicon knows, not
+    another name beside it in a caption. Names of one word are ``_shorter_name``'s."""
+    if not lang or not cut.is_name or len(cut.stems) < 2 or cut.alone:
+        return None
+    for s in scored:
+        name = s.candidate
+        if name.is_name and name.common_start != name.count and _cut_from(cut, name):
+            extra = name.words[0] if name.stems[1:] == cut.stems else name.words[-1]
+            if is_common_word(extra.lower(), lang):
+                return name
+    return None
+
+
+def _cut_from(cut: Candidate, name: Candidate) -> bool:
+    """``name`` is ``cut`` and one word more, in front or behind."""
+    return len(name.stems) == len(cut.stems) + 1 and _contains(name.stems, cut.stems)
 
 
 def _overlaps(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
