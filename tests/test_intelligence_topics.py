@@ -192,6 +192,17 @@ def test_page_vectors_of_a_corpus_loaded_without_text_are_of_title_and_text(tmp_
     )
 
 
+def test_a_pages_vector_is_the_same_whatever_it_was_embedded_beside(embedder):
+    """Stored page vectors are compared across runs: a text's vector is the same bit for
+    bit alone, among other pages and in another order (dynamic int8 measures its ranges
+    on each model call, so pages are embedded one per call)."""
+    texts = [f"{title}.\n{text}" for _u, _s, title, _k, text, _l in PAGES[:6]]
+    texts += ["compost", "Mulch!"]
+    alone = np.stack([embedder.documents([t])[0] for t in texts])
+    assert np.array_equal(embedder.documents(texts), alone)
+    assert np.array_equal(embedder.documents(texts[::-1])[::-1], alone)
+
+
 def test_keyphrases_are_embedded_once_per_tenant_and_model(tmp_path, embedder):
     store = Warehouse(tmp_path / "warehouse")
     first = PhraseCache(store, embedder, TENANT, DAY, "topic_clusters")

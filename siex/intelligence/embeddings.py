@@ -5,6 +5,14 @@ composition the keyword re-ranker drops: this uses all of the model's layers and
 reads up to 256 word pieces of each text. Same model as the engine (the packaged
 all-MiniLM-L6-v2, or a configured local folder), ONNX Runtime int8, exported once and
 cached; one encoder per model and process.
+
+Pages are embedded one per model call. A page's vector is stored once (``vectors``)
+and compared for months with vectors other runs made; dynamic int8 measures its ranges
+on each call's batch, so in a batch the vector would depend on the pages beside it.
+Alone it is the same in every run, and no slower: in batches of 32 the same pages run
+at 0.7–0.8× the rate on 2 cores (benchmarks/report_embeddings.py). Keyphrases are
+still embedded in batches, where short texts gain, so their vectors can still move a
+little with the batch.
 """
 
 from __future__ import annotations
@@ -49,8 +57,8 @@ class Embedder:
         return _encoder(self.model_path)
 
     def documents(self, texts: Sequence[str]) -> np.ndarray:
-        """One vector per text (its first 256 word pieces)."""
-        return self.encoder.encode(list(texts), DOCUMENT_TOKENS, batch_size=32)
+        """One vector per text (its first 256 word pieces), whatever texts come with it."""
+        return self.encoder.encode(list(texts), DOCUMENT_TOKENS, batch_size=1)
 
     def phrases(self, phrases: Sequence[str]) -> np.ndarray:
         return self.encoder.encode(list(phrases), PHRASE_TOKENS, batch_size=256)
