@@ -1,5 +1,5 @@
-"""What every benchmark script shares: the machine's CPU model for its heading, the cell
-of a paired-rounds ratio, and the section of docs/benchmarks.md between its markers,
+"""What every benchmark script shares: the machine's CPU model for its heading, the order
+and the ratio cell of paired rounds, and the section of docs/benchmarks.md between its markers,
 rewritten in place (``--doc`` / ``--no-doc``)."""
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ def cpu_model() -> str:
         return re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
     except (OSError, AttributeError):
         return platform.processor() or "unknown"
+
+
+def rotated(items: Sequence, round_: int) -> list:
+    """``items`` in round ``round_``'s order: each round starts one further along, so no
+    variant always runs first (after a warm-up) or last (beside a slowing machine)."""
+    k = round_ % len(items)
+    return [*items[k:], *items[:k]]
 
 
 def ratio_cell(ratios: Sequence[float], bold: bool = False) -> str:

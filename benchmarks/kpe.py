@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
-from doc_section import cpu_model, ratio_cell, write_section
+from doc_section import cpu_model, ratio_cell, rotated, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 HARNESS = REPO.parent / "shared" / "bench" / "kpe"
@@ -105,7 +105,7 @@ def paired_rates(
         run_seconds(command, first, {**os.environ, **env})
     rates: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
+        for name in rotated(names, r):
             command, env = commands[name]
             seconds = steady_seconds(command, dataset, first, {**os.environ, **env})
             rates[name].append((len(lines) - 1) / seconds)

@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from doc_section import add_doc_options, cpu_model, publish, ratio_cell
+from doc_section import add_doc_options, cpu_model, publish, ratio_cell, rotated
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -114,7 +114,7 @@ def measure(dataset: Path, work: Path, rounds: int) -> dict:
     rates: dict[str, list[float]] = {name: [] for name in configs}
     names = list(configs)
     for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
+        for name in rotated(names, r):
             full, first, env_of = configs[name]
             n = steady_docs[full.stem.rsplit(".", 1)[1]]
             rates[name].append(n / steady(full, first, env_of))

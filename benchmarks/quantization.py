@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from doc_section import add_doc_options, cpu_model, publish, ratio_cell
+from doc_section import add_doc_options, cpu_model, publish, ratio_cell, rotated
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -66,7 +66,7 @@ def measure(layers: int | None, phrases: list[str], texts: list[str], rounds: in
     float_docs = reference.encode(texts, 64)
     seconds: dict = {q: [] for q in QUANTIZATIONS}
     for r in range(rounds):
-        for q in QUANTIZATIONS[r % 3 :] + QUANTIZATIONS[: r % 3]:
+        for q in rotated(QUANTIZATIONS, r):
             started = time.perf_counter()
             encoders[q].encode(phrases, PHRASE_TOKENS)
             encoders[q].encode(texts, 64)
@@ -104,7 +104,7 @@ def measure_engine(docs: list[dict], rounds: int) -> dict:
     seconds: dict = {q: [] for q in QUANTIZATIONS}
     try:
         for r in range(rounds + 1):  # round 0 warms up
-            for q in QUANTIZATIONS[r % 3 :] + QUANTIZATIONS[: r % 3]:
+            for q in rotated(QUANTIZATIONS, r):
                 semantic.shared_encoder = lambda *_args, q=q: encoders[q]
                 engine.shared_ranker.cache_clear()  # an empty phrase cache
                 extractor = KeywordExtractor()

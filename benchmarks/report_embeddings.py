@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from doc_section import add_doc_options, cpu_model, publish, ratio_cell
+from doc_section import add_doc_options, cpu_model, publish, ratio_cell, rotated
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "kpe"
@@ -46,8 +46,7 @@ def measure(texts: list[str], rounds: int) -> dict[int, dict]:
     rates: dict[int, list[float]] = {b: [] for b in BATCH_SIZES}
     vectors: dict[int, np.ndarray] = {}
     for r in range(rounds):
-        order = BATCH_SIZES[r % len(BATCH_SIZES) :] + BATCH_SIZES[: r % len(BATCH_SIZES)]
-        for size in order:
+        for size in rotated(BATCH_SIZES, r):
             started = time.perf_counter()
             vectors[size] = encoder.encode(texts, DOCUMENT_TOKENS, size)
             rates[size].append(len(texts) / (time.perf_counter() - started))

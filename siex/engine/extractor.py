@@ -3,10 +3,10 @@
 Candidates are spans of content words (see ``candidates``). Each is scored on how
 often its stemmed form recurs, how early it first appears, how much of the text lies
 between its first and last use, how unusual its words are in the language at large
-(wordfreq) and, when a corpus is known, how rare it is across that corpus. In semantic mode the best candidates are then re-ranked by
-their similarity to the document (``semantic``), computed in batches across
-documents. Phrases inside a better phrase are folded away, so the list reads like
-one an SEO person would write by hand.
+(wordfreq) and, when a corpus is known, how rare it is across that corpus. In semantic
+mode the best candidates are then re-ranked by their similarity to the document
+(``semantic``), computed in batches across documents. Phrases inside a better phrase
+are folded away, so the list reads like one an SEO person would write by hand.
 """
 
 from __future__ import annotations
@@ -467,7 +467,7 @@ def _shorter_name(chosen: list[Scored], new: Candidate) -> int | None:
     """Index of a chosen one-word name that ``new`` spells out in full: "Lopilato" for
     "Luisana Lopilato"; not "PC" for "Small PCs": a sentence's first word is no first
     name. A name's first word ("Google" for "Google Maps") is a keyword of its own."""
-    if not new.is_name or new.common_start == new.count:
+    if not _reads_as_name(new):
         return None
     for i, c in enumerate(chosen):
         name = c.candidate
@@ -486,11 +486,17 @@ def _whole_name(cut: Candidate, scored: list[Scored], lang: str | None) -> Candi
         return None
     for s in scored:
         name = s.candidate
-        if name.is_name and name.common_start != name.count and _cut_from(cut, name):
+        if _reads_as_name(name) and _cut_from(cut, name):
             extra = name.words[0] if name.stems[1:] == cut.stems else name.words[-1]
             if is_common_word(extra.lower(), lang):
                 return name
     return None
+
+
+def _reads_as_name(c: Candidate) -> bool:
+    """Written as a name, and not only because a sentence starts with its common first
+    word ("Small PCs" opening a sentence is no name)."""
+    return c.is_name and c.common_start != c.count
 
 
 def _cut_from(cut: Candidate, name: Candidate) -> bool:
