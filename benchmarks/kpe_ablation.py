@@ -100,6 +100,14 @@ _SPREAD_EVERYWHERE = ("siex.engine.extractor", "SPREAD_FULL_AT", 1)
 _CUT_NAMES = ("siex.engine.extractor", "_cut_from", lambda name, new: False)
 
 
+# as before 0.6.7: a short text's list stops at its distinct phrases; a person's
+# possessive joins what follows ("stieg larsson best-selling"); a Title Case headline's
+# words around a name are candidates ("daniel craig signs")
+_NO_REFILL = ("siex.engine.extractor", "_refill", lambda chosen, folded, slots: [])
+_POSSESSIVE_JOINS = ("siex.engine.candidates", "_names_someone", lambda tokens, run: False)
+_HEADLINE_NAMES = ("siex.engine.extractor", "_headline_around_name", lambda cand, words: False)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -137,6 +145,13 @@ RULES_OFF = {
     "statistical-scores-0.6.5": [_OPENING_065, _NO_SPREAD],
     "cut-names": [_CUT_NAMES],
     "statistical-cut-names": [_CUT_NAMES],
+    "no-refill": [_NO_REFILL],
+    "statistical-no-refill": [_NO_REFILL],
+    "possessive-joins": [_POSSESSIVE_JOINS],
+    "headline-names": [_HEADLINE_NAMES],
+    "names-0.6.6": [_POSSESSIVE_JOINS, _HEADLINE_NAMES],
+    "engine-0.6.6": [_NO_REFILL, _POSSESSIVE_JOINS, _HEADLINE_NAMES],
+    "statistical-engine-0.6.6": [_NO_REFILL, _POSSESSIVE_JOINS, _HEADLINE_NAMES],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

@@ -29,8 +29,10 @@ def extractor():
 
 
 def statistical_keywords(text: str, lang: str, top_k: int = 10) -> list[str]:
-    """Keyword texts of the fast mode, best first (no model: rules seen directly)."""
-    return [k.text for k in KeywordExtractor(mode="statistical").extract(text, lang, top_k=top_k)]
+    """Distinct keyword texts of the fast mode, best first (no model: rules seen
+    directly), without the folded phrases that only fill a short text's list."""
+    keywords = KeywordExtractor(mode="statistical").extract(text, lang, top_k=top_k)
+    return [k.text for k in keywords if not k.folded]
 
 
 def test_repeated_phrase_ranks_first_with_scores_descending(extractor):
@@ -84,12 +86,34 @@ def test_inflections_and_overlaps_are_folded(extractor):
         "Tomato plants need support. Tomato plant cages help. Many tomato plants grow tall, "
         "and each tomato plant needs water. Water your tomato plants in the morning."
     )
-    texts = [k.text for k in extractor.extract(text, "en", top_k=10)]
+    texts = [k.text for k in extractor.extract(text, "en", top_k=10) if not k.folded]
     assert len([t for t in texts if t in ("tomato plant", "tomato plants")]) == 1, texts
     assert "tomato plants grow tall" not in texts
     for i, later in enumerate(texts):
         for earlier in texts[:i]:
             assert f" {later} " not in f" {earlier} ", (earlier, later)
+
+
+def test_a_short_texts_list_is_filled_with_the_phrases_folded_away():
+    """A title has fewer distinct phrases than a caller asks for: the ones folded into a
+    better phrase follow the distinct ones, flagged, scored no higher than the last
+    distinct one, never twice, and never a piece of a name the list holds."""
+    title = "Latent semantic indexing of large sparse matrices"
+    for mode in ("semantic", "statistical"):
+        keywords = KeywordExtractor(mode=mode).extract(title, "en", top_k=10)
+        distinct = [k for k in keywords if not k.folded]
+        filled = [k for k in keywords if k.folded]
+        assert keywords == distinct + filled, keywords  # the filled ones come last
+        assert len(distinct) == 2, distinct  # the two phrases of the title
+        assert {"indexing", "semantic indexing", "matrices"} <= {k.text for k in filled}
+        assert len({k.text for k in keywords}) == len(keywords)
+        scores = [k.score for k in keywords]
+        assert scores == sorted(scores, reverse=True)
+        # a caller asking for the distinct ones only gets no filler
+        assert not any(k.folded for k in KeywordExtractor(mode=mode).extract(title, "en", 2))
+    names = "Ashton Kutcher joins the cast. Ashton Kutcher plays a pilot. Kutcher likes it."
+    filled = {k.text for k in KeywordExtractor(mode="statistical").extract(names, "en", 10)}
+    assert "Ashton Kutcher" in filled and "Kutcher" not in filled
 
 
 def test_an_acronym_and_its_plural_are_one_keyword():
@@ -692,6 +716,38 @@ def test_a_title_case_headline_is_not_read_as_names():
     assert "drip irrigation" in texts, texts
     assert not any(t in {"Drip Irrigation", "Guide", "Beginner Guide"} for t in texts), texts
     assert "Great Barrier Reef" in texts, texts
+
+
+def test_a_headlines_words_around_a_name_are_no_keyword():
+    """In a Title Case headline the name's end is invisible, so "Daniel Craig Signs"
+    runs together; such a span, said nowhere else, is dropped. The name, and the
+    headline's own phrases the body does not write as a name, stay."""
+    text = (
+        "Actor Daniel Craig Signs On For Bond Sequel\n"
+        "Daniel Craig will return for the sequel. Producers said Daniel Craig agreed."
+    )
+    keywords = KeywordExtractor(mode="statistical").extract(text, "en", top_k=50)
+    texts = [k.text for k in keywords]
+    assert "Daniel Craig" in texts, texts
+    assert "bond sequel" in texts, texts
+    assert not [t for t in texts if "craig" in t.lower() and t != "Daniel Craig"], texts
+
+
+def test_a_possessive_ends_a_persons_name_but_not_an_eponym():
+    """In "Stieg Larsson's best-selling trilogy" what follows a person's possessive is
+    theirs, not part of a term with the name. A one-word possessive stays inside its
+    term: "Parkinson's disease"."""
+    from siex.engine.candidates import find_candidates, tokenize
+    from siex.engine.languages import language_kit
+
+    text = (
+        "Stieg Larsson's best-selling trilogy sold well. Readers admire Stieg Larsson. "
+        "Parkinson's disease affects movement; Parkinson's disease has no cure."
+    )
+    found = {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+    assert "Stieg Larsson" in found and "best-selling trilogy" in found, found
+    assert not [t for t in found if "larsson" in t.lower() and "best" in t], found
+    assert "parkinson disease" in found, found
 
 
 def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():

@@ -49,6 +49,7 @@ class Token:
     sentence_start: bool = False
     title_case: bool = False  # in a Title Case line, where capitals say nothing about names
     common_start: bool = False  # a sentence's first word that the lexicon knows ("Actress")
+    possessive: bool = False  # written with 's, cut off here ("Stieg Larsson's" → "Larsson")
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Candidate:
     common_start: int = 0  # occurrences opened by a sentence's capitalized common word
     opens_with_modifier: bool = False  # "small business": its first word is on the stop list
     determined: int = 0  # occurrences right after an article or possessive ("the operating system")
+    headline: int = 0  # occurrences inside a Title Case line, whose capitals say nothing
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -111,6 +113,8 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
         for part in _split_elision(raw, kit):
             tokens.append(_classify(part, kit, at_start))
             at_start = False
+        if len(raw) > 2 and raw[-2] in "'’" and tokens[-1].surface == raw[:-2]:
+            tokens[-1].possessive = True
     _mark_title_case(tokens)
     _open_names(tokens, kit)
     return tokens
@@ -241,6 +245,9 @@ def find_candidates(
                 _spans(tokens, run, max_words, candidates, sentence)
                 run = []
             run.append(i)
+            if token.possessive and _names_someone(tokens, run):
+                _spans(tokens, run, max_words, candidates, sentence)
+                run = []
             continue
         if run:
             _spans(tokens, run, max_words, candidates, sentence)
@@ -248,6 +255,13 @@ def find_candidates(
         if _SENTENCE_END.fullmatch(token.surface):
             sentence += 1
     return candidates
+
+
+def _names_someone(tokens: list[Token], run: list[int]) -> bool:
+    """The run is a name of two words or more ("Stieg Larsson's family"): its possessive
+    ends it, as what follows is the person's, not part of a term. One word stays joined:
+    "Parkinson's disease", "Moore's law"."""
+    return len(run) >= 2 and all(_written_as_name(tokens[j]) for j in run)
 
 
 def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sentence: int) -> None:
@@ -267,11 +281,12 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
         determined = before is not None and before.kind == BREAK and before.stem in DETERMINERS
         stems: tuple[str, ...] = ()
         surface = ""
-        named, content = True, 0
+        named, titled, content = True, True, 0
         for words, end in enumerate(run[a : a + max_words], 1):
             token = tokens[end]
             stems += (token.stem,)
             surface = f"{surface} {token.surface}" if surface else token.surface
+            titled = titled and token.title_case
             if token.kind in _WORDS:
                 content += 1
                 named = named and _written_as_name(token)
@@ -297,3 +312,5 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 cand.common_start += 1
             if determined:
                 cand.determined += 1
+            if titled:
+                cand.headline += 1

@@ -28,7 +28,7 @@ from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS,
 from siex.engine.wordclass import ends_with_verb, is_common_word, keeps_phrase, opens_with_verb
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.6"
+ENGINE_VERSION = "0.6.7"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -75,6 +75,9 @@ class Corpus:
 class Keyword:
     text: str
     score: float
+    # Repeats words of a better keyword; listed only because the text had fewer than
+    # top_k distinct phrases (a title, a snippet): see ``KeywordExtractor.finish``.
+    folded: bool = False
 
     def as_dict(self) -> dict:
         return {"text": self.text, "score": self.score}
@@ -295,9 +298,10 @@ class KeywordExtractor:
     def _prepare(self, doc: Mapping) -> tuple[str, str, list[Scored]]:
         text, lang, kit, candidates, length = self._candidates(doc)
         corpus = doc.get("corpus") or self.corpus
+        name_words = _name_words(candidates.values())
         scored = []
         for c in candidates.values():
-            if not _is_keyphrase_like(c, kit.code):
+            if not _is_keyphrase_like(c, kit.code) or _headline_around_name(c, name_words):
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit, length) * weight, weight))
@@ -363,12 +367,17 @@ class KeywordExtractor:
 
         A phrase inside a chosen one stays when the text also uses it on its own
         ("irrigation" beside "drip irrigation", when irrigation is discussed apart).
+        A text with fewer than ``top_k`` distinct phrases (a title, a snippet) gets the
+        folded ones after them, best first, so a caller asking for k still gets k
+        phrases the text holds (``_refill``); pieces of a chosen name are not among them.
         ``lang`` (the text's) lets a name cut at its start give its slot to the whole
         name (``_whole_name``, English); None skips that.
         """
         chosen: list[Scored] = []
+        folded: list[Scored] = []
         for item in scored:
             if any(_folds(c.candidate, item.candidate) for c in chosen):
+                folded.append(item)
                 continue
             short = _shorter_name(chosen, item.candidate)
             if short is not None:  # "Lopilato" ranked first: the full name takes its slot
@@ -382,8 +391,35 @@ class KeywordExtractor:
                 break
         if not chosen:
             return []
+        distinct = len(chosen)
+        chosen += _refill(chosen, folded, top_k - distinct)
         best = chosen[0].score or 1.0
-        return [Keyword(c.candidate.text, round(max(c.score, 0.0) / best, 4)) for c in chosen]
+        return [
+            Keyword(c.candidate.text, round(max(c.score, 0.0) / best, 4), i >= distinct)
+            for i, c in enumerate(chosen)
+        ]
+
+
+def _refill(chosen: list[Scored], folded: list[Scored], slots: int) -> list[Scored]:
+    """Up to ``slots`` of the phrases folded away ("indexing" under "latent semantic
+    indexing"), best first, scored no higher than the list's last phrase so scores still
+    fall along the list. A name's pieces ("Kutcher" after "Ashton Kutcher") stay out."""
+    if slots <= 0:
+        return []
+    taken = {c.candidate.stems for c in chosen}
+    last = chosen[-1].score
+    extra: list[Scored] = []
+    for item in folded:
+        new = item.candidate
+        if len(extra) >= slots:
+            break
+        if new.stems in taken or any(
+            c.candidate.is_name and new.is_name and _same_name(c.candidate.stems, new.stems)
+            for c in chosen
+        ):
+            continue
+        extra.append(Scored(new, min(item.score, last), item.corpus_weight))
+    return extra
 
 
 def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
@@ -402,6 +438,26 @@ def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
     if cand.determined == 0 and opens_with_verb(words, lang):
         return False
     return not ends_with_verb(words, lang)
+
+
+def _name_words(candidates: Iterable[Candidate]) -> frozenset[str]:
+    """Stems of the words of the names of two words or more that the text writes as
+    names outside its headlines ("Emily Deschanel")."""
+    return frozenset(
+        stem for c in candidates if len(c.stems) >= 2 and _reads_as_name(c) for stem in c.stems
+    )
+
+
+def _headline_around_name(cand: Candidate, name_words: frozenset[str]) -> bool:
+    """A headline's words around a name, said nowhere else ("Actor Daniel Craig Signs
+    On"): a Title Case line hides where the name ends, so its other words run into it.
+    The name itself and the body's phrases stay candidates."""
+    return (
+        cand.count == cand.headline == 1
+        and len(cand.stems) >= 2
+        and not cand.is_name
+        and any(stem in name_words for stem in cand.stems)
+    )
 
 
 @lru_cache(maxsize=8)
