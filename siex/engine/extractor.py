@@ -6,7 +6,8 @@ between its first and last use, how unusual its words are in the language at lar
 (wordfreq) and, when a corpus is known, how rare it is across that corpus. In semantic
 mode the best candidates are then re-ranked by their similarity to the document
 (``semantic``), computed in batches across documents. Phrases inside a better phrase
-are folded away, so the list reads like one an SEO person would write by hand.
+are folded away, so the list reads like one an SEO person would write by hand; a text
+too short for ``top_k`` distinct phrases gets the folded ones after them.
 """
 
 from __future__ import annotations
