@@ -113,7 +113,7 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
         for part in _split_elision(raw, kit):
             tokens.append(_classify(part, kit, at_start))
             at_start = False
-        if len(raw) > 2 and raw[-2] in "'’" and tokens[-1].surface == raw[:-2]:
+        if _is_possessive(raw, kit):
             tokens[-1].possessive = True
     _mark_title_case(tokens)
     _open_names(tokens, kit)
@@ -176,9 +176,14 @@ def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
     match = _ELISION.match(raw)
     if match and match.group(1).lower() in kit.elisions:
         return [match.group(1), match.group(2)]
-    if raw.lower().endswith(("'s", "’s")) and kit.code == "en":
+    if _is_possessive(raw, kit):
         return [raw[:-2]]
     return [raw]
+
+
+def _is_possessive(raw: str, kit: LanguageKit) -> bool:
+    """An English word with its possessive 's ("Larsson's"), which the token drops."""
+    return kit.code == "en" and raw.lower().endswith(("'s", "’s"))
 
 
 def _classify(word: str, kit: LanguageKit, at_start: bool) -> Token:

@@ -414,10 +414,7 @@ def _refill(chosen: list[Scored], folded: list[Scored], slots: int) -> list[Scor
         new = item.candidate
         if len(extra) >= slots:
             break
-        if new.stems in taken or any(
-            c.candidate.is_name and new.is_name and _same_name(c.candidate.stems, new.stems)
-            for c in chosen
-        ):
+        if new.stems in taken or any(_same_person(c.candidate, new) for c in chosen):
             continue
         extra.append(Scored(new, min(item.score, last), item.corpus_weight))
     return extra
@@ -493,14 +490,18 @@ def _folds(chosen: Candidate, new: Candidate) -> bool:
     "the cost of irrigation", not in "drip irrigation" or "irrigation systems")."""
     if chosen.stems == new.stems:  # a whole name already took the slot of a cut one
         return True
-    # one name: "Ashton Kutcher" then "Kutcher"; "Actress Ashton Kutcher" and
-    # "Actress Ashton" pad it
-    if chosen.is_name and new.is_name and _same_name(chosen.stems, new.stems):
+    if _same_person(chosen, new):
         return True
     if not _overlaps(chosen.stems, new.stems):
         return False
     inside = _contains(chosen.stems, new.stems)
     return not inside or new.alone == 0
+
+
+def _same_person(chosen: Candidate, new: Candidate) -> bool:
+    """Two names for one person: "Ashton Kutcher" then "Kutcher"; "Actress Ashton
+    Kutcher" and "Actress Ashton" pad it."""
+    return chosen.is_name and new.is_name and _same_name(chosen.stems, new.stems)
 
 
 def _same_name(chosen: tuple[str, ...], new: tuple[str, ...]) -> bool:
