@@ -108,6 +108,15 @@ _POSSESSIVE_JOINS = ("siex.engine.candidates", "_names_someone", lambda tokens, 
 _HEADLINE_NAMES = ("siex.engine.extractor", "_headline_around_name", lambda cand, words: False)
 
 
+# as before 0.6.8: a phrase right before an article or right after a subject pronoun is
+# kept though its edge word can be a verb ("services remains", "models user behaviour")
+_VERB_EDGES_KEPT = (
+    "siex.engine.extractor",
+    "_verb_at_edge",
+    lambda cand, words, lang: False,
+)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -152,6 +161,10 @@ RULES_OFF = {
     "names-0.6.6": [_POSSESSIVE_JOINS, _HEADLINE_NAMES],
     "engine-0.6.6": [_NO_REFILL, _POSSESSIVE_JOINS, _HEADLINE_NAMES],
     "statistical-engine-0.6.6": [_NO_REFILL, _POSSESSIVE_JOINS, _HEADLINE_NAMES],
+    "verb-edges-kept": [_VERB_EDGES_KEPT],
+    "statistical-verb-edges-kept": [_VERB_EDGES_KEPT],
+    "engine-0.6.7": [_VERB_EDGES_KEPT],
+    "statistical-engine-0.6.7": [_VERB_EDGES_KEPT],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from siex.engine.languages import LanguageKit
-from siex.engine.wordclass import DETERMINERS, can_modify, can_open_name, is_common_word
+from siex.engine.wordclass import (
+    ARTICLES,
+    DETERMINERS,
+    SUBJECT_PRONOUNS,
+    can_modify,
+    can_open_name,
+    is_common_word,
+)
 
 # Web and mail addresses, read whole: "https", "cgi" or "sciencemag" cut out of one are
 # no keywords. A trailing full stop or comma is the sentence's, not the address's.
@@ -68,6 +75,10 @@ class Candidate:
     opens_with_modifier: bool = False  # "small business": its first word is on the stop list
     determined: int = 0  # occurrences right after an article or possessive ("the operating system")
     headline: int = 0  # occurrences inside a Title Case line, whose capitals say nothing
+    # occurrences right after a subject pronoun ("which models user behaviour") or right
+    # before an article ("services remains a challenge"): a verb's edge, not a term's
+    after_subject: int = 0
+    before_article: int = 0
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -284,6 +295,7 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
         common_start = first.common_start and not first_inner
         before = tokens[start - 1] if a == 0 and start > 0 else None
         determined = before is not None and before.kind == BREAK and before.stem in DETERMINERS
+        after_subject = before is not None and before.stem in SUBJECT_PRONOUNS
         stems: tuple[str, ...] = ()
         surface = ""
         named, titled, content = True, True, 0
@@ -319,3 +331,7 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 cand.determined += 1
             if titled:
                 cand.headline += 1
+            if after_subject:
+                cand.after_subject += 1
+            if end == run[-1] and end + 1 < len(tokens) and tokens[end + 1].stem in ARTICLES:
+                cand.before_article += 1

@@ -26,10 +26,17 @@ from typing import Any, ClassVar
 from siex.engine.candidates import BREAK, Candidate, find_candidates, tokenize
 from siex.engine.languages import LanguageKit, detect_language, language_kit, normalize_lang
 from siex.engine.semantic import DEFAULT_MODEL_LANGUAGES, DEFAULT_RERANK_LAYERS, SemanticRanker
-from siex.engine.wordclass import ends_with_verb, is_common_word, keeps_phrase, opens_with_verb
+from siex.engine.wordclass import (
+    can_be_verb,
+    ends_with_verb,
+    is_common_word,
+    is_inflected_verb,
+    keeps_phrase,
+    opens_with_verb,
+)
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.7"
+ENGINE_VERSION = "0.6.8"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -428,7 +435,7 @@ def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
     if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
         return True
     words = tuple(w.lower() for w in cand.words)
-    if not keeps_phrase(words, lang):
+    if not keeps_phrase(words, lang) or _verb_at_edge(cand, words, lang):
         return False
     if cand.count >= 2:  # "computing resources", "operations research" said twice: terms
         return True
@@ -436,6 +443,16 @@ def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
     if cand.determined == 0 and opens_with_verb(words, lang):
         return False
     return not ends_with_verb(words, lang)
+
+
+def _verb_at_edge(cand: Candidate, words: tuple[str, ...], lang: str) -> bool:
+    """Mostly written as a clause's piece: it ends in an inflected verb form right before
+    an article ("services remains a challenge"; "case study" ends in a base form),
+    or opens, two words or more, with a possible verb right after a subject pronoun
+    ("which models user behaviour")."""
+    if cand.before_article * 2 >= cand.count and is_inflected_verb(words[-1], lang):
+        return True
+    return len(words) >= 2 and cand.after_subject * 2 >= cand.count and can_be_verb(words[0], lang)
 
 
 def _name_words(candidates: Iterable[Candidate]) -> frozenset[str]:

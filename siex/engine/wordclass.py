@@ -9,7 +9,11 @@ the head ("raised bed", "distributed systems"); or when it ends in a word that c
 only be an adjective, adverb or verb ("feedback based", "entire"). A phrase opened by
 a verb's -ing form is a term only in context ("the operating system", "computing
 resources" said twice), else a verb and its object ("providing robustness"); one
-ending in a plural and a verb ("data sets show") is a clause unless said again.
+ending in a plural and a verb ("data sets show") is a clause unless said again. A
+word that can be a verb is one where the text writes it right after a subject
+pronoun ("which models user behaviour"), and so is an inflected verb form right before
+an article ("services remains a challenge"; not the base form: "case study"), so a
+phrase with it at that edge is dropped.
 Words the lexicon does not know (names, jargon) are kept. Other languages have no
 packaged lexicon here and keep every span.
 
@@ -47,6 +51,11 @@ CLOSED_CLASS_WORDS = frozenset(
 DETERMINERS = frozenset(
     "a an the this that these those my your his her its our their each every such".split()  # noqa: SIM905
 )
+
+# A noun phrase is seldom right before an article or right after a subject pronoun; a
+# verb often is ("services remains a challenge", "which models user behaviour").
+ARTICLES = frozenset({"a", "an", "the"})
+SUBJECT_PRONOUNS = frozenset("i we you he she it they which who".split())  # noqa: SIM905
 
 
 def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
@@ -93,6 +102,21 @@ def ends_with_verb(words: tuple[str, ...], lang: str) -> bool:
     if not subject.endswith("s") or not nouns or subject in nouns:
         return False
     return verb in _english_lemmas(verb).get("VERB", ()) and not verb.endswith("s")
+
+
+def can_be_verb(word: str, lang: str) -> bool:
+    """A lower-cased word the lexicon knows as a verb form, whatever else it may be."""
+    return lang in LEXICON_LANGUAGES and "VERB" in _english_classes(word)
+
+
+def is_inflected_verb(word: str, lang: str) -> bool:
+    """A verb's inflected form ("remains", "covers", "involving"), not its base form,
+    which is also the singular of many nouns that end a phrase before an article ("in
+    this case study the ...", "at this point the ...")."""
+    if lang not in LEXICON_LANGUAGES:
+        return False
+    verbs = _english_lemmas(word).get("VERB", ())
+    return bool(verbs) and word not in verbs
 
 
 def is_topic_noun(word: str, lang: str) -> bool:
