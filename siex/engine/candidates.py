@@ -75,8 +75,8 @@ class Candidate:
     opens_with_modifier: bool = False  # "small business": its first word is on the stop list
     determined: int = 0  # occurrences right after an article or possessive ("the operating system")
     headline: int = 0  # occurrences inside a Title Case line, whose capitals say nothing
-    # occurrences right after a subject pronoun ("which models user behaviour") or right
-    # before an article ("services remains a challenge"): a verb's edge, not a term's
+    # occurrences right after an English subject pronoun ("which models user behaviour")
+    # or right before an article ("services remains a challenge"): a verb's edge
     after_subject: int = 0
     before_article: int = 0
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))

@@ -52,8 +52,8 @@ DETERMINERS = frozenset(
     "a an the this that these those my your his her its our their each every such".split()  # noqa: SIM905
 )
 
-# A noun phrase is seldom right before an article or right after a subject pronoun; a
-# verb often is ("services remains a challenge", "which models user behaviour").
+# English: a noun phrase is seldom right before an article or right after a subject
+# pronoun; a verb often is ("services remains a challenge", "which models user behaviour").
 ARTICLES = frozenset({"a", "an", "the"})
 SUBJECT_PRONOUNS = frozenset("i we you he she it they which who".split())  # noqa: SIM905
 
