@@ -283,6 +283,8 @@ def _names_someone(tokens: list[Token], run: list[int]) -> bool:
 def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sentence: int) -> None:
     # A run's tokens are consecutive, so each span is the previous one plus a token:
     # its stems, surface and name-ness are extended rather than recomputed.
+    last = run[-1]
+    last_before_article = last + 1 < len(tokens) and tokens[last + 1].stem in ARTICLES
     for a, start in enumerate(run):
         first = tokens[start]
         if first.kind not in _WORDS:
@@ -320,7 +322,7 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 )
             cand.count += 1
             cand.last_position = start
-            if a == 0 and end == run[-1]:
+            if a == 0 and end == last:
                 cand.alone += 1
             cand.surfaces[surface] += 1
             if named and not (owed_to_start and content == 1):
@@ -333,5 +335,5 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 cand.headline += 1
             if after_subject:
                 cand.after_subject += 1
-            if end == run[-1] and end + 1 < len(tokens) and tokens[end + 1].stem in ARTICLES:
+            if end == last and last_before_article:
                 cand.before_article += 1

@@ -9,11 +9,11 @@ the head ("raised bed", "distributed systems"); or when it ends in a word that c
 only be an adjective, adverb or verb ("feedback based", "entire"). A phrase opened by
 a verb's -ing form is a term only in context ("the operating system", "computing
 resources" said twice), else a verb and its object ("providing robustness"); one
-ending in a plural and a verb ("data sets show") is a clause unless said again. A
-word that can be a verb is one where the text writes it right after a subject
-pronoun ("which models user behaviour"), and so is an inflected verb form right before
-an article ("services remains a challenge"; not the base form: "case study"), so a
-phrase with it at that edge is dropped.
+ending in a plural and a verb ("data sets show") is a clause unless said again. Where
+the text writes a word tells a verb too: one that can be a verb right after a subject
+pronoun ("which models user behaviour"), or an inflected verb form right before an
+article ("services remains a challenge"; not a base form: "case study"), is a verb,
+and a phrase with it at that edge is dropped.
 Words the lexicon does not know (names, jargon) are kept. Other languages have no
 packaged lexicon here and keep every span.
 
