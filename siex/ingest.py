@@ -661,7 +661,8 @@ def extract_keywords(
     top_k: int = 10,
     corpora: Mapping[str, Corpus] | None = None,
 ) -> tuple[StepResult, int]:
-    """Keyword rows per document; unchanged text, same engine version: stored rows are reused.
+    """Keyword rows per document; unchanged text, same engine version: stored rows are reused
+    (rows stored before they said whether they are ``folded`` are extracted again).
 
     ``corpora`` holds each site's corpus statistics by origin (``siex.site_corpus``):
     a document is ranked against its own site's. Returns the step result and how many
@@ -669,7 +670,7 @@ def extract_keywords(
     """
     reusable: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in previous:
-        if row.get("engine") == extractor.version:
+        if row.get("engine") == extractor.version and row.get("folded") is not None:
             reusable[(row["doc_id"], row["content_hash"])].append(row)
     result = StepResult()
     fresh = []
@@ -709,6 +710,7 @@ def extract_keywords(
                     "score": kw.score,
                     "lang": doc["lang"],
                     "engine": extractor.version,
+                    "folded": kw.folded,
                 }
             )
     extracted = len(fresh)
@@ -751,8 +753,11 @@ def update_keywords(
     current_hash = documents["content_hash"].take(position)  # null where the doc is gone
     reuse = pc.fill_null(
         pc.and_(
-            pc.equal(stored["content_hash"], current_hash),
-            pc.equal(stored["engine"], extractor.version),
+            pc.and_(
+                pc.equal(stored["content_hash"], current_hash),
+                pc.equal(stored["engine"], extractor.version),
+            ),
+            pc.is_valid(stored["folded"]),
         ),
         False,
     )
@@ -788,17 +793,25 @@ def update_keywords(
 
 def keyword_stats(keyword_rows: Iterable[Row] | pa.Table) -> list[Row]:
     """Per keyword: in how many documents, summed score, best rank, one example URL.
+    Folded rows (a listed phrase's pieces, filling a short text's list) are no topic of
+    their own and are not counted.
 
     ``keyword_rows``: dicts, or the keywords table (read column by column: a day's
     hundred thousand rows are never made into dicts)."""
     if isinstance(keyword_rows, pa.Table):
+        if "folded" in keyword_rows.column_names:
+            keyword_rows = keyword_rows.filter(
+                pc.invert(pc.fill_null(keyword_rows["folded"], False))
+            )
         columns = [
             keyword_rows[c].to_pylist() for c in ("keyword", "doc_id", "score", "rank", "url")
         ]
         tuples = zip(*columns, strict=True)
     else:
         tuples = (
-            (r["keyword"], r["doc_id"], r["score"], r["rank"], r["url"]) for r in keyword_rows
+            (r["keyword"], r["doc_id"], r["score"], r["rank"], r["url"])
+            for r in keyword_rows
+            if not r.get("folded")
         )
     docs: dict[str, set] = defaultdict(set)
     score: Counter = Counter()

@@ -18,11 +18,12 @@ from siex.warehouse import Warehouse
 
 WINDOW_DAYS = 180
 
-# The latest version of each page within the window, its keywords per site (origin).
+# The latest version of each page within the window, its keywords per site (origin);
+# folded ones (pieces filling a short page's list) not: parts are counted by _with_parts.
 _LATEST = """
 WITH latest AS (
     SELECT url, lower(keyword) AS keyword, lang FROM keywords
-    WHERE date > ?::DATE - ?::INTEGER AND date <= ?::DATE
+    WHERE date > ?::DATE - ?::INTEGER AND date <= ?::DATE AND folded IS NOT TRUE
     QUALIFY dense_rank() OVER (PARTITION BY url ORDER BY date DESC) = 1
 )
 SELECT lower(regexp_extract(url, '^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)', 1)) AS site, *

@@ -140,6 +140,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("score", pa.float32()),
             ("lang", pa.string()),
             ("engine", pa.string()),
+            # listed only because the text had fewer distinct phrases than asked: a piece
+            # of a listed phrase ("indexing" under "latent semantic indexing"); topic
+            # counts leave it out. NULL: stored before the flag was (read as not folded).
+            ("folded", pa.bool_()),
         ]
     ),
     "keyword_stats": pa.schema(

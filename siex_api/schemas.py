@@ -253,6 +253,11 @@ class SourceOut(BaseModel):
 class KeywordOut(BaseModel):
     text: str
     score: float
+    folded: bool = Field(
+        default=False,
+        description="A piece of a phrase listed above it, listed because the text holds "
+        "fewer distinct phrases than asked for (a title, a snippet).",
+    )
 
 
 class ExtractIn(BaseModel):

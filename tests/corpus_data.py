@@ -24,8 +24,10 @@ def store_document(
     version: str = "v1",
     onpage: dict | None = None,
     part: str | None = None,
+    folded: list[str] = (),
 ) -> str:
-    """One document version on ``day`` with its ranked keywords; returns its doc_id.
+    """One document version on ``day`` with its ranked keywords (then ``folded``: pieces
+    filling a short text's list, flagged so); returns its doc_id.
 
     Each call writes its own Parquet part, so several documents can share a day.
     """
@@ -70,8 +72,9 @@ def store_document(
                 "score": round(1.0 - i / 20, 3),
                 "lang": lang,
                 "engine": "test",
+                "folded": i >= len(keywords),
             }
-            for i, k in enumerate(keywords)
+            for i, k in enumerate([*keywords, *folded])
         ],
         part=part,
     )

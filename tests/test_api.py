@@ -36,8 +36,14 @@ def _assert_error(response, status: int, code: str) -> dict:
 
 
 def _store_document(
-    warehouse: Warehouse, tenant: str, day: str, url: str, keywords: list[str]
+    warehouse: Warehouse,
+    tenant: str,
+    day: str,
+    url: str,
+    keywords: list[str],
+    folded: list[str] = (),
 ) -> str:
+    """A document and its keywords (then ``folded``, pieces filling a short list)."""
     doc_id = f"{tenant}-{abs(hash(url)) % 10**8}"
     now = datetime.now(UTC)
     warehouse.write(
@@ -73,8 +79,9 @@ def _store_document(
                 "keyword": k,
                 "score": 1.0 - i / 10,
                 "lang": "en",
+                "folded": i >= len(keywords),
             }
-            for i, k in enumerate(keywords)
+            for i, k in enumerate([*keywords, *folded])
         ],
     )
     return doc_id
@@ -147,8 +154,9 @@ def test_documents_are_isolated_between_tenants(client, siex_home):
     acme, beta = _tenant(client, "acme"), _tenant(client, "beta")
     warehouse = Warehouse(siex_home.warehouse_dir)
     acme_doc = _store_document(
-        warehouse, "acme", "2026-11-26", "https://acme.test/a", ["compost", "mulch"]
-    )
+        warehouse, "acme", "2026-11-26", "https://acme.test/a", ["compost heap", "mulch"],
+        folded=["heap"],
+    )  # fmt: skip
     beta_doc = _store_document(
         warehouse, "beta", "2026-11-26", "https://beta.test/b", ["hydroponics"]
     )
@@ -156,7 +164,8 @@ def test_documents_are_isolated_between_tenants(client, siex_home):
     page = client.get("/v1/documents", headers=acme).json()
     assert page["total"] == 1
     assert page["items"][0]["doc_id"] == acme_doc
-    assert [k["text"] for k in page["items"][0]["keywords"]] == ["compost", "mulch"]
+    keywords = [(k["text"], k["folded"]) for k in page["items"][0]["keywords"]]
+    assert keywords == [("compost heap", False), ("mulch", False), ("heap", True)]
     assert (
         client.get(f"/v1/documents/{acme_doc}", headers=acme).json()["text"]
         == "text of https://acme.test/a"
@@ -207,6 +216,11 @@ def test_extract_endpoint_uses_the_engine(client):
     body = response.json()
     assert body["lang"] == "en" and 1 <= len(body["keywords"]) <= 3
     assert body["keywords"][0]["text"] == "drip irrigation" and body["keywords"][0]["score"] == 1.0
+    # a title fills its list with the pieces of its phrases, flagged as such
+    title = {"text": "Latent semantic indexing of sparse matrices", "top_k": 10}
+    keywords = client.post("/v1/extract", json=title, headers=headers).json()["keywords"]
+    flags = {k["text"]: k["folded"] for k in keywords}
+    assert flags["latent semantic indexing"] is False and flags["indexing"] is True, flags
     _assert_error(client.post("/v1/extract", json={"text": text}), 401, "unauthorized")
     _assert_error(
         client.post("/v1/extract", json={"text": ""}, headers=headers), 422, "validation_error"
@@ -252,24 +266,27 @@ def test_keyword_export_as_csv_and_parquet_is_audited(client, siex_home):
     headers = _tenant(client, "exporter")
     warehouse = Warehouse(siex_home.warehouse_dir)
     _store_document(
-        warehouse, "exporter", "2026-11-02", "https://e.example/a", ["drip irrigation", "mulch"]
-    )
+        warehouse, "exporter", "2026-11-02", "https://e.example/a", ["drip irrigation", "mulch"],
+        folded=["irrigation"],
+    )  # fmt: skip
     _store_document(warehouse, "exporter", "2026-11-05", "https://e.example/b", ["compost"])
     query = "/v1/exports/keywords?date_from=2026-11-01&date_to=2026-11-03"
     csv = client.get(query, headers=headers)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
-    assert lines[0] == "date,doc_id,url,title,lang,rank,keyword,score"
-    assert [line.split(",")[6] for line in lines[1:]] == ["drip irrigation", "mulch"]
+    assert lines[0] == "date,doc_id,url,title,lang,rank,keyword,score,folded"
+    assert [line.split(",")[6] for line in lines[1:]] == ["drip irrigation", "mulch", "irrigation"]
+    assert [line.split(",")[8] for line in lines[1:]] == ["false", "false", "true"]
     parquet = client.get(query + "&format=parquet", headers=headers)
     table = pq.read_table(io.BytesIO(parquet.content))
-    assert table.column("keyword").to_pylist() == ["drip irrigation", "mulch"]
+    assert table.column("keyword").to_pylist() == ["drip irrigation", "mulch", "irrigation"]
+    assert table.column("folded").to_pylist() == [False, False, True]
     backwards = client.get(
         "/v1/exports/keywords?date_from=2026-11-03&date_to=2026-11-01", headers=headers
     )
     _assert_error(backwards, 400, "bad_request")
     log = client.get("/v1/audit-logs?action=data.exported", headers=headers).json()["items"]
     assert [(e["details"]["format"], e["details"]["rows"]) for e in log] == [
-        ("parquet", 2),
-        ("csv", 2),
+        ("parquet", 3),
+        ("csv", 3),
     ]

@@ -127,6 +127,29 @@ def test_update_keywords_gives_the_rows_of_extract_keywords(extractor):
     assert (nothing.table.num_rows, nothing.changed) == (0, False)
 
 
+def test_a_short_pages_filler_keywords_are_flagged_and_not_counted(extractor):
+    """A title-only page's list is filled with the pieces of its phrases; its rows say so,
+    the day's keyword table does not count them, and rows stored before the flag existed
+    are extracted again rather than reused without it."""
+    title = document("t", "https://s.test/lsi", "Latent semantic indexing of large sparse matrices")
+    result, _ = ingest.extract_keywords([title], extractor, top_k=10)
+    flags = [(r["keyword"].lower(), r["folded"]) for r in result.rows]
+    assert flags[:2] == [("latent semantic indexing", False), ("sparse matrices", False)]
+    assert len(flags) > 2 and all(folded for _, folded in flags[2:]), flags
+    assert "indexing" in {keyword for keyword, _ in flags}
+    for rows in (result.rows, pa.Table.from_pylist(result.rows, schema=SCHEMAS["keywords"])):
+        counted = {s["keyword"] for s in ingest.keyword_stats(rows)}
+        assert counted == {"latent semantic indexing", "sparse matrices"}
+
+    unflagged = pa.Table.from_pylist(
+        [dict(r, folded=None) for r in result.rows], schema=SCHEMAS["keywords"]
+    )
+    again = ingest.update_keywords(docs_table([title]), unflagged, extractor, top_k=10)
+    assert (again.extracted, again.changed) == (1, True)
+    assert again.table.to_pylist() == as_stored(result.rows)
+    assert ingest.extract_keywords([title], extractor, unflagged.to_pylist(), 10)[1] == 1
+
+
 def test_keyword_stats_of_the_table_equal_those_of_its_rows():
     rng = random.Random(7)
     words = ["Drip", "drip", "Compost", "compost heap", "Heat Pump", "heat pump", "ÉTÉ", "été"]

@@ -47,6 +47,22 @@ def test_corpus_takes_the_latest_version_as_of_the_day_with_its_own_keywords(sto
     assert load_corpus(store, "acme", "2026-02-01").documents == []
 
 
+def test_a_short_pages_folded_keywords_are_no_topics_of_the_corpus(store):
+    """A title-only page lists the pieces of its phrases to fill its list; the reports'
+    corpus (topics, gaps, cannibalization) reads only its distinct phrases."""
+    store_document(
+        store, "acme", "2026-03-01", "https://a.example/lsi", ["latent semantic indexing"],
+        folded=["semantic indexing", "indexing"],
+    )  # fmt: skip
+    store_document(store, "acme", "2026-03-01", "https://a.example/ir", ["semantic indexing"])
+    corpus = load_corpus(store, "acme", "2026-03-01")
+    by_url = {d.url: [k.text for k in d.keywords] for d in corpus.documents}
+    assert by_url == {
+        "https://a.example/lsi": ["latent semantic indexing"],
+        "https://a.example/ir": ["semantic indexing"],
+    }
+
+
 def test_roles_come_from_the_sources_and_unknown_sources_are_own(store):
     store_document(store, "acme", "2026-03-01", "https://a.example/1", ["a"], source_id="s-own")
     store_document(store, "acme", "2026-03-01", "https://b.example/1", ["b"], source_id="s-rival")

@@ -90,5 +90,15 @@ def test_a_site_without_enough_pages_or_another_site_is_not_affected(siex_home):
     assert set(corpora) == {"https://big.example", "https://small.example"}  # not "other"'s
     assert corpora["https://big.example"].weight("share phrase") == 0.05
     assert corpora["https://small.example"].weight("share phrase") == 1.0
+    # Rows flagged folded (pieces filling a short page's list) are not counted.
+    folded = [
+        dict(row, doc_id=f"f{i}", url=f"https://big.example/f{i}", keyword="Filler Piece",
+             folded=True)
+        for i, row in enumerate(rows[:12])
+    ]  # fmt: skip
+    store.write("keywords", "acme", "2026-11-20", folded, part="folded")
+    corpora = site_corpora(store, "acme", "2026-11-21", KeywordExtractor(mode="statistical"))
+    assert corpora["https://big.example"].weight("filler piec") == 1.0
+    assert corpora["https://big.example"].doc_freq.get("filler piec", 0) == 0
     # A day before the rows were stored sees nothing of them.
     assert site_corpora(store, "acme", "2026-11-19", KeywordExtractor(mode="statistical")) == {}

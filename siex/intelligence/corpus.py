@@ -101,12 +101,13 @@ _DOCUMENTS = """
         ) WHERE change = 'gone')
     QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY date DESC, fetched_at DESC) = 1
 """
-# The keywords of each document's latest version, from the last day they were written.
+# The keywords of each document's latest version, from the last day they were written;
+# not the folded ones (a listed phrase's pieces filling a short text's list): no topics.
 _KEYWORDS = """
     WITH latest AS ({documents})
     SELECT k.doc_id, k.keyword, k.score, k.rank
     FROM keywords k JOIN latest d ON d.doc_id = k.doc_id AND d.content_hash = k.content_hash
-    WHERE k.date <= ?::DATE
+    WHERE k.date <= ?::DATE AND k.folded IS NOT TRUE
     QUALIFY dense_rank() OVER (PARTITION BY k.doc_id ORDER BY k.date DESC) = 1
     ORDER BY k.doc_id, k.rank
 """

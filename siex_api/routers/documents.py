@@ -32,15 +32,17 @@ def _keywords(con, doc_ids: list[str]) -> dict[str, list[KeywordOut]]:
     if not doc_ids:
         return {}
     rows = con.execute(
-        """SELECT k.doc_id, k.keyword, k.score FROM keywords k
+        """SELECT k.doc_id, k.keyword, k.score, coalesce(k.folded, false) FROM keywords k
            JOIN latest d ON d.doc_id = k.doc_id AND d.content_hash = k.content_hash AND d.date = k.date
            WHERE k.doc_id IN (SELECT unnest(?))
            ORDER BY k.doc_id, k.rank""",
         [doc_ids],
     ).fetchall()
     found: dict[str, list[KeywordOut]] = {}
-    for doc_id, keyword, score in rows:
-        found.setdefault(doc_id, []).append(KeywordOut(text=keyword, score=round(float(score), 4)))
+    for doc_id, keyword, score, folded in rows:
+        found.setdefault(doc_id, []).append(
+            KeywordOut(text=keyword, score=round(float(score), 4), folded=folded)
+        )
     return found
 
 

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/exports", tags=["exports"])
 
 # The latest keywords of each document version, one row per keyword.
 _KEYWORDS = """
-    SELECT k.date, k.doc_id, k.url, d.title, d.lang, k.rank, k.keyword, k.score
+    SELECT k.date, k.doc_id, k.url, d.title, d.lang, k.rank, k.keyword, k.score,
+           coalesce(k.folded, false) AS folded
     FROM keywords k
     LEFT JOIN (SELECT DISTINCT ON (doc_id, content_hash) doc_id, content_hash, title, lang
                FROM documents) d

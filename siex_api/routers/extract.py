@@ -25,5 +25,6 @@ def extract(
         keywords = extractor.extract(body.text, lang, body.top_k)
         record_usage(session, caller.tenant.id, "extractions", f"api-extract:{new_id()}")
     return ExtractOut(
-        lang=lang, keywords=[KeywordOut(text=k.text, score=k.score) for k in keywords]
+        lang=lang,
+        keywords=[KeywordOut(text=k.text, score=k.score, folded=k.folded) for k in keywords],
     )
