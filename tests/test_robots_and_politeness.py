@@ -51,16 +51,19 @@ class Recorder:
             self.peak_total = max(self.peak_total, self.total)
         try:
             time.sleep(self.hold_s)
-            body = article_html("Page", LOREM).encode()
-            h.send_response(200)
-            h.send_header("Content-Type", "text/html; charset=utf-8")
-            h.send_header("Content-Length", str(len(body)))
-            h.end_headers()
-            h.wfile.write(body)
         finally:
+            # Counted out before the answer is sent: once the client has read it, it may
+            # start its next request while this thread still has to return (a busy
+            # machine saw a fourth "in flight" that way).
             with self.lock:
                 self.in_flight[host] -= 1
                 self.total -= 1
+        body = article_html("Page", LOREM).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
 
 def two_hosts(server) -> tuple[str, str]:
