@@ -40,6 +40,9 @@ VARIANTS: dict[str, dict] = {
     "default": {},
     "statistical": {"mode": "statistical"},
     "all-layers": {"model_layers": None},
+    # as before 0.6.9: long texts re-ranked by the first layer only
+    "engine-0.6.8": {"deep_from_words": None},
+    "deep-from-1000": {"deep_from_words": 1000},
     # more weight on the statistics, or fewer candidates re-ranked (see "Engine 0.6.3")
     "weight-0.7": {"semantic_weight": 0.7},
     "weight-0.6": {"semantic_weight": 0.6},

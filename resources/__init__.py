@@ -39,6 +39,7 @@ def build_resources(settings: Settings) -> dict:
             model_path=settings.model_path,
             model_languages=settings.model_languages,
             model_layers=settings.model_layers,
+            deep_from_words=settings.deep_from_words,
             phrase_store=str(settings.phrase_store_dir) if settings.phrase_store_dir else None,
             phrase_store_rows=settings.phrase_store_rows,
         ),

@@ -95,19 +95,17 @@ def main(argv: list[str] | None = None) -> int:
         from siex.intelligence.embeddings import Embedder
 
         started = time.perf_counter()
-        encoder = extractor_from_settings(settings, "semantic").ranker().encoder
+        extractor = extractor_from_settings(settings, "semantic")
+        encoder = extractor.ranker().encoder
         seconds = round(time.perf_counter() - started, 2)
-        # The reports' embedder reads all of the model's layers: a second export.
+        # Long texts are re-ranked by all the model's layers too, and the reports'
+        # embedder reads them all (batch-wise int8): more exports.
+        prepared = {"onnx": str(encoder.onnx_path), "seconds": seconds}
+        if extractor.deep_from_words:
+            prepared["long_text_onnx"] = str(extractor.ranker(all_layers=True).encoder.onnx_path)
         embedder = Embedder(settings.model_path, settings.model_languages).encoder
-        print(
-            json.dumps(
-                {
-                    "onnx": str(encoder.onnx_path),
-                    "seconds": seconds,
-                    "reports_onnx": str(embedder.onnx_path),
-                }
-            )
-        )
+        prepared["reports_onnx"] = str(embedder.onnx_path)
+        print(json.dumps(prepared))
         return 0
     if args.command == "ingest":
         from siex_assets.adhoc import IngestError, ingest_source_once, summary

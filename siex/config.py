@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     model_layers: int = Field(
         default=1, description="transformer layers used for keyword re-ranking; 0 for all"
     )
+    deep_from_words: int = Field(
+        default=2000,
+        description="texts of this many words or more are re-ranked by all layers too; 0: never",
+    )
     phrase_store_rows: int = Field(
         default=200_000,
         description="phrase embeddings kept on disk for the next process (~2 KB each); 0: off",

@@ -348,6 +348,39 @@ def test_stream_isolates_a_document_the_engine_fails_on(mode, monkeypatch):
         list(extractor.extract_stream(docs[:2], batch_size=2))
 
 
+def test_a_long_text_is_re_ranked_by_all_the_models_layers_as_well():
+    """From ``deep_from_words`` words on, a candidate's similarity is the mean of the
+    first layer's and all six layers'; a shorter text is ranked by the first alone."""
+    text = SAMPLES["en"]
+    words = len(text.split())
+    shallow = KeywordExtractor(deep_from_words=None)
+    at_gate, below_gate = (
+        KeywordExtractor(deep_from_words=words),
+        KeywordExtractor(deep_from_words=words + 1),
+    )
+
+    def listed(extractor):
+        return [(k.text, k.score) for k in extractor.extract(text, "en")]
+
+    assert listed(below_gate) == listed(shallow)
+    assert listed(at_gate) != listed(shallow)
+    prepared = at_gate._prepare({"text": text, "lang": "en"})
+    head = prepared[2][: at_gate.rerank_depth]
+    phrases = [s.candidate.text for s in head]
+    one = at_gate.ranker().similarities([prepared[0]], [phrases])[0]
+    six = at_gate.ranker(all_layers=True).similarities([prepared[0]], [phrases])[0]
+    assert at_gate.ranker().layers == 1 and at_gate.ranker(all_layers=True).layers is None
+    reranked = {s.candidate.text: s.score for s in at_gate._rerank([prepared])[0][2]}
+    w, best = at_gate.semantic_weight, head[0].score
+    for s, a, b in zip(head, one, six, strict=True):
+        expected = (1 - w) * s.score / best + w * (a + b) / 2
+        assert reranked[s.candidate.text] == pytest.approx(expected, abs=1e-6)
+    # the version says so (stored keywords are re-extracted when it changes); with all
+    # layers in use already there is nothing deeper to add
+    assert at_gate.version != shallow.version
+    assert KeywordExtractor(model_layers=None).deep_from_words is None
+
+
 def test_semantic_model_is_loaded_once_and_phrases_are_cached():
     """Two extractors share one model; a phrase seen before is not embedded again."""
     from siex.engine.extractor import shared_ranker
