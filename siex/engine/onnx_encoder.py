@@ -12,8 +12,9 @@ Static vectors are the same bit for bit in any batch: a document's keywords do n
 depend on the company it is extracted in, and stored phrase vectors are the ones any
 later batch would compute. Static costs the engine about 5 % against dynamic and, for
 the one-layer re-ranking model, is as close to the float model; for all six layers of
-MiniLM pseudo-text calibration loses more than dynamic does, so the full model stays
-dynamic (docs/benchmarks.md, benchmarks/quantization.py).
+MiniLM pseudo-text calibration loses more than dynamic does, so the reports' full model
+stays dynamic (docs/benchmarks.md, benchmarks/quantization.py); the engine's long-text
+re-ranking reads all six layers in static int8, where keyphrase F1 matches float32.
 
 The export can keep only the first ``layers`` transformer layers. Keyphrase
 re-ranking needs lexical-semantic closeness more than deep composition: on the
