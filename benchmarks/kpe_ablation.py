@@ -328,6 +328,18 @@ def ceiling(extractor, docs: list[dict], k: int = 10) -> dict:
     }
 
 
+def variant_table(header: str, columns: list[str], variants: list[str], row) -> None:
+    """A Markdown table, one row per variant: ``row(name, extractor)`` gives its label
+    and cells, computed while the variant's patches are in place."""
+    print(f"| {header} | " + " | ".join(columns) + " |")
+    print("| --- | " + " | ".join("--:" for _ in columns) + " |")
+    for name in variants:
+        extractor, context = variant(name)
+        with context:
+            label, cells = row(name, extractor)
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -375,15 +387,14 @@ def main() -> int:
                 flush=True,
             )
         return 0
+    variants = args.variant or ["default"]
     if args.batch_stability:
-        print("| variant | " + " | ".join(names) + " |")
-        print("| --- | " + " | ".join("--:" for _ in names) + " |")
-        for name in args.variant or ["default"]:
-            extractor, context = variant(name)
-            with context:
-                shares = [batch_stability(extractor, data[n], args.k) for n in names]
-            cells = " | ".join(f"{a:.0f} % / {b:.0f} %" for a, b in shares)
-            print(f"| {name}: keywords / scores | {cells} |", flush=True)
+
+        def stability_row(name, extractor):
+            shares = [batch_stability(extractor, data[n], args.k) for n in names]
+            return f"{name}: keywords / scores", [f"{a:.0f} % / {b:.0f} %" for a, b in shares]
+
+        variant_table("variant", names, variants, stability_row)
         return 0
     if args.dropped:
         print("| rules off | " + " | ".join(names) + " |")
@@ -395,22 +406,18 @@ def main() -> int:
             print("most often: " + ", ".join(f'"{p}" ({c})' for p, c in common), flush=True)
         return 0
     if args.rates:
-        print("| variant: documents per second | " + " | ".join(names) + " |")
-        print("| --- | " + " | ".join("--:" for _ in names) + " |")
-        for name in args.variant or ["default"]:
-            extractor, context = variant(name)
-            with context:
-                cells = " | ".join(f"{rate(extractor, data[n], args.k):.1f}" for n in names)
-            print(f"| {name} | {cells} |", flush=True)
+
+        def rate_row(name, extractor):
+            return name, [f"{rate(extractor, data[n], args.k):.1f}" for n in names]
+
+        variant_table("variant: documents per second", names, variants, rate_row)
         return 0
-    print("| variant | " + " | ".join(names) + " | mean |")
-    print("| --- | " + " | ".join("--:" for _ in names) + " | --: |")
-    for name in args.variant or ["default"]:
-        extractor, context = variant(name)
-        with context:
-            scores = [f1_at(extractor, data[n], args.k)[0] for n in names]
-        cells = " | ".join(f"{s:.1f}" for s in scores)
-        print(f"| {name} | {cells} | {sum(scores) / len(scores):.1f} |", flush=True)
+
+    def f1_row(name, extractor):
+        scores = [f1_at(extractor, data[n], args.k)[0] for n in names]
+        return name, [f"{s:.1f}" for s in (*scores, sum(scores) / len(scores))]
+
+    variant_table("variant", [*names, "mean"], variants, f1_row)
     return 0
 
 
