@@ -799,10 +799,7 @@ def keyword_stats(keyword_rows: Iterable[Row] | pa.Table) -> list[Row]:
     ``keyword_rows``: dicts, or the keywords table (read column by column: a day's
     hundred thousand rows are never made into dicts)."""
     if isinstance(keyword_rows, pa.Table):
-        if "folded" in keyword_rows.column_names:
-            keyword_rows = keyword_rows.filter(
-                pc.invert(pc.fill_null(keyword_rows["folded"], False))
-            )
+        keyword_rows = keyword_rows.filter(pc.invert(pc.fill_null(keyword_rows["folded"], False)))
         columns = [
             keyword_rows[c].to_pylist() for c in ("keyword", "doc_id", "score", "rank", "url")
         ]
