@@ -12,7 +12,8 @@ reproduced in a minute.
 
 Variants are named in ``VARIANTS``: keyword arguments of ``KeywordExtractor``, or
 ``RULES_OFF``: the default engine with one of its candidate rules switched off
-(``--variant no-topic-nouns``), for the rows of the design tables.
+(``--variant no-topic-nouns``), for the rows of the design tables, or ``PROBES`` in
+``kpe_probes.py``: ranking ideas tried after engine 0.6.9 and left out.
 
 ``--ceiling`` measures the headroom instead: per data set, the share of gold keys that
 occur in the text at all, the share that are among the engine's candidates, and the
@@ -187,7 +188,13 @@ def variant(name: str):
             stack.enter_context(_patched(*patch))
         mode = "statistical" if name.startswith("statistical") else "semantic"
         return KeywordExtractor(mode=mode), stack
-    return KeywordExtractor(**VARIANTS[name]), nullcontext()
+    if name in VARIANTS:
+        return KeywordExtractor(**VARIANTS[name]), nullcontext()
+    from kpe_probes import PROBES  # ideas tried after 0.6.9 and left out
+
+    if name not in PROBES:
+        raise SystemExit(f"unknown variant {name!r}")
+    return PROBES[name]()
 
 
 def load(path: Path, limit: int | None) -> list[dict]:
@@ -268,9 +275,12 @@ def batch_stability(extractor, docs: list[dict], k: int = 10) -> tuple[float, fl
     return 100 * keywords / max(len(docs), 1), 100 * scores / max(len(docs), 1)
 
 
-def dropped(name: str, data: dict[str, list[dict]]) -> tuple[dict[str, tuple[int, int]], list]:
-    """What the default's rules drop that variant ``name`` (rules switched off) keeps:
-    per data set, the candidates dropped and how many of them are gold keys; and the
+def dropped(
+    name: str, data: dict[str, list[dict]], by_variant: bool = False
+) -> tuple[dict[str, tuple[int, int]], list]:
+    """What the default's rules drop that variant ``name`` (rules switched off) keeps,
+    or with ``by_variant`` what a stricter variant drops that the default keeps: per
+    data set, the candidates dropped and how many of them are gold keys; and the
     phrases dropped most often over all sets."""
     from collections import Counter
 
@@ -292,7 +302,10 @@ def dropped(name: str, data: dict[str, list[dict]]) -> tuple[dict[str, tuple[int
             for doc, before in zip(docs, kept[n], strict=True):
                 lang = doc.get("lang", "en")
                 gold = set(kpe_text.dedup_norm(doc["keys"], lang))
-                for key, text in candidates(extractor, doc).items():
+                after = candidates(extractor, doc)
+                if by_variant:
+                    before, after = after, before
+                for key, text in after.items():
                     if key not in before:
                         total += 1
                         gold_hits += kpe_text.norm_phrase(text, lang) in gold
@@ -359,6 +372,11 @@ def main() -> int:
         "when the same documents are batched in another order",
     )
     parser.add_argument(
+        "--dropped-by-variant",
+        action="store_true",
+        help="as --dropped, for stricter variants: the candidates the variant drops",
+    )
+    parser.add_argument(
         "--rates",
         action="store_true",
         help="documents per second per variant and data set instead of F1",
@@ -396,11 +414,12 @@ def main() -> int:
 
         variant_table("variant", names, variants, stability_row)
         return 0
-    if args.dropped:
-        print("| rules off | " + " | ".join(names) + " |")
+    if args.dropped or args.dropped_by_variant:
+        header = "stricter variant" if args.dropped_by_variant else "rules off"
+        print(f"| {header} | " + " | ".join(names) + " |")
         print("| --- | " + " | ".join("--:" for _ in names) + " |")
         for name in args.variant:
-            counts, common = dropped(name, data)
+            counts, common = dropped(name, data, args.dropped_by_variant)
             cells = " | ".join(f"{counts[n][0]:,} / {counts[n][1]}" for n in names)
             print(f"| {name}: dropped / gold keys among them | {cells} |", flush=True)
             print("most often: " + ", ".join(f'"{p}" ({c})' for p, c in common), flush=True)

@@ -352,7 +352,7 @@ class KeywordExtractor:
         phrases = [[s.candidate.text for s in head] for head in heads]
         sims = ranker.similarities(texts, phrases)
         if self.deep_from_words:
-            long = [j for j, text in enumerate(texts) if len(text.split()) >= self.deep_from_words]
+            long = [j for j, text in enumerate(texts) if self.reads_deep(text)]
             if long:
                 deep = self.ranker(all_layers=True).similarities(
                     [texts[j] for j in long], [phrases[j] for j in long]
@@ -378,6 +378,10 @@ class KeywordExtractor:
             ]
             prepared[i] = (prepared[i][0], prepared[i][1], blended + tail)
         return prepared
+
+    def reads_deep(self, text: str) -> bool:
+        """Whether ``text`` takes half its similarity from all the model's layers."""
+        return bool(self.deep_from_words) and len(text.split()) >= self.deep_from_words
 
     def _score(self, cand: Candidate, kit: LanguageKit, text_tokens: int) -> float:
         n = cand.content
