@@ -126,6 +126,10 @@ _VERB_EDGES_KEPT = (
 )
 
 
+# as before 0.6.10: an upper-case stop word never opens a name ("NEW YORK" → "YORK")
+_NO_UPPER_NAMES = ("siex.engine.candidates", "_upper_pair", lambda token, following, kit: False)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -173,6 +177,9 @@ RULES_OFF = {
     "verb-edges-kept": [_VERB_EDGES_KEPT],
     "engine-0.6.7": [_VERB_EDGES_KEPT],  # 0.6.8 added that one rule
     "statistical-engine-0.6.7": [_VERB_EDGES_KEPT],
+    "no-upper-names": [_NO_UPPER_NAMES],
+    "engine-0.6.9": [_NO_UPPER_NAMES],  # 0.6.10 added that one rule
+    "statistical-engine-0.6.9": [_NO_UPPER_NAMES],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

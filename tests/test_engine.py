@@ -796,6 +796,23 @@ def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():
     assert not any(t.lower().startswith(("in ", "the ")) for t in texts), texts
 
 
+def test_a_dateline_in_capitals_keeps_its_whole_name_but_a_heading_opens_none():
+    """A wire story's 'NEW YORK (Reuters)' names New York, not 'York'; a heading in
+    capitals ('RELATED WORK', 'GENERAL TERMS') is no name, though 'related' and
+    'general' may open one in Title Case."""
+    text = (
+        "NEW YORK (Reuters) - Oil prices rose as traders bought crude futures. "
+        "Crude futures traders in NEW YORK expect oil prices to climb. "
+        "RELATED WORK Earlier studies of crude futures looked at oil prices. "
+        "GENERAL TERMS Crude futures, oil prices."
+    )
+    texts = statistical_keywords(text, "en")
+    lowered = [t.lower() for t in texts]
+    assert "NEW YORK" in texts, texts
+    assert "york" not in lowered, texts
+    assert not any(t.startswith(("related", "general")) for t in lowered), texts
+
+
 def test_a_clause_said_once_is_no_keyword():
     """'providing savings' is a verb and its object, 'data sets show' a subject and its
     verb; 'computing resources' said twice and 'operating system' after an article are

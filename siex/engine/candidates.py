@@ -133,12 +133,13 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
 
 def _open_names(tokens: list[Token], kit: LanguageKit) -> None:
     """A capitalized stop word before a capitalized word joins it as a name ("New
-    Zealand", "Great Barrier Reef"), where the language's lexicon says it can."""
+    Zealand", "Great Barrier Reef"), where the language's lexicon says it can; so does
+    an upper-case one before an upper-case word (a news dateline's "NEW YORK")."""
     for token, following in itertools.pairwise(tokens):
         if (
             token.kind in (BREAK, MODIFIER)
             and token.surface[:1].isupper()
-            and token.surface[1:].islower()
+            and (token.surface[1:].islower() or _upper_pair(token, following, kit))
             and not token.title_case
             and following.kind == CONTENT
             and following.surface[:1].isupper()
@@ -147,6 +148,16 @@ def _open_names(tokens: list[Token], kit: LanguageKit) -> None:
             and can_open_name(token.surface.lower(), kit.code)
         ):
             token.kind, token.stem = CONTENT, kit.stem(token.surface.lower())
+
+
+def _upper_pair(token: Token, following: Token, kit: LanguageKit) -> bool:
+    """Two upper-case words in a row, the second one no word of the language: a name in
+    capitals ("NEW YORK"), not a heading's words ("RELATED WORK", "GENERAL TERMS")."""
+    return (
+        token.surface.isupper()
+        and following.surface.isupper()
+        and not is_common_word(following.surface.lower(), kit.code)
+    )
 
 
 def _mark_title_case(tokens: list[Token]) -> None:
