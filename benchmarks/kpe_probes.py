@@ -55,8 +55,8 @@ class OwnRankers(KeywordExtractor):
         return self.rankers[all_layers]
 
 
-def _is_long(text: str) -> bool:
-    return len(text.split()) >= engine.DEEP_FROM_WORDS
+# the engine's own long-text gate, for the rankers below, which have no extractor
+_is_long = KeywordExtractor().reads_deep
 
 
 class WindowsRanker(SemanticRanker):

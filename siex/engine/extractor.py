@@ -351,14 +351,13 @@ class KeywordExtractor:
         texts = [prepared[i][0] for i in chosen]
         phrases = [[s.candidate.text for s in head] for head in heads]
         sims = ranker.similarities(texts, phrases)
-        if self.deep_from_words:
-            long = [j for j, text in enumerate(texts) if self.reads_deep(text)]
-            if long:
-                deep = self.ranker(all_layers=True).similarities(
-                    [texts[j] for j in long], [phrases[j] for j in long]
-                )
-                for j, x in zip(long, deep, strict=True):
-                    sims[j] = (sims[j] + x) / 2
+        long = [j for j, text in enumerate(texts) if self.reads_deep(text)]
+        if long:
+            deep = self.ranker(all_layers=True).similarities(
+                [texts[j] for j in long], [phrases[j] for j in long]
+            )
+            for j, x in zip(long, deep, strict=True):
+                sims[j] = (sims[j] + x) / 2
         w = self.semantic_weight
         for i, head, sim in zip(chosen, heads, sims, strict=True):
             best = head[0].score or 1.0
