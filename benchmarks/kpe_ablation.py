@@ -130,6 +130,17 @@ _VERB_EDGES_KEPT = (
 _NO_UPPER_NAMES = ("siex.engine.candidates", "_upper_pair", lambda token, following, kit: False)
 
 
+# as before 0.6.11: a one-word owner's 's joins the full name after it ("Apple Tim Cook");
+# a headline or byline runs into the dateline ("bear death BERLIN"); "yesterday",
+# "tomorrow", "tonight" and their kin in the other languages are content words; a
+# two-letter stop word in capitals is a stop word ("US economy" → "economy")
+_OWNER_JOINS = ("siex.engine.candidates", "_owner_of_name", lambda tokens, run: False)
+_DATELINE_JOINS = ("siex.engine.candidates", "_dateline_after", lambda tokens, last: False)
+_NO_DAY_WORDS = ("siex.engine.languages", "DAY_WORDS", {})
+_NO_ACRONYMS = ("siex.engine.candidates", "_read_acronyms", lambda tokens, kit: None)
+_ENGINE_0_6_10 = [_OWNER_JOINS, _DATELINE_JOINS, _NO_DAY_WORDS, _NO_ACRONYMS]
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -180,6 +191,12 @@ RULES_OFF = {
     "no-upper-names": [_NO_UPPER_NAMES],
     "engine-0.6.9": [_NO_UPPER_NAMES],  # 0.6.10 added that one rule
     "statistical-engine-0.6.9": [_NO_UPPER_NAMES],
+    "owner-joins": [_OWNER_JOINS],
+    "dateline-joins": [_DATELINE_JOINS],
+    "no-day-words": [_NO_DAY_WORDS],
+    "no-acronyms": [_NO_ACRONYMS],
+    "engine-0.6.10": _ENGINE_0_6_10,
+    "statistical-engine-0.6.10": _ENGINE_0_6_10,
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

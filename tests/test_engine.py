@@ -713,15 +713,17 @@ def test_topics_on_the_english_stop_list_stay_content_words():
     """stopwords-iso's English list holds topics ("web", "page", "information",
     "research"): they stay content words, so "web page" and "information architecture"
     are keywords; pronouns, determiners and conjunctions stay stop words. Lists of
-    other languages are stopwords-iso's as published."""
+    other languages are stopwords-iso's as published, with the words for the day of
+    writing ("hier", "demain")."""
     import stopwordsiso
 
-    from siex.engine.languages import language_kit
+    from siex.engine.languages import DAY_WORDS, language_kit
 
     english = language_kit("en").stopwords
     assert not {"web", "page", "site", "information", "research", "computer"} & english
     assert {"the", "which", "something", "or", "these", "whose"} <= english
-    assert language_kit("fr").stopwords == frozenset(stopwordsiso.stopwords("fr"))
+    french = frozenset(stopwordsiso.stopwords("fr")) | DAY_WORDS["fr"]
+    assert language_kit("fr").stopwords == french
     text = (
         "A web page needs clear information architecture. Information architecture "
         "decides how a visitor moves from one web page to the next, so plan the "
@@ -781,6 +783,124 @@ def test_a_possessive_ends_a_persons_name_but_not_an_eponym():
     assert "Stieg Larsson" in found and "best-selling trilogy" in found, found
     assert not [t for t in found if "larsson" in t.lower() and "best" in t], found
     assert "parkinson disease" in found, found
+
+
+def test_an_owners_possessive_before_a_full_name_ends_the_owner():
+    """ "Apple's Tim Cook" and "Russia's President Putin" name an owner and a person, not
+    one name; "Children's Hospital Los Angeles" (a plural's 's) and "Parkinson's Disease
+    Foundation" (common words after it) are one name each."""
+    from siex.engine.candidates import find_candidates, tokenize
+    from siex.engine.languages import language_kit
+
+    text = (
+        "Analysts expect Apple's Tim Cook to speak; later Apple's Tim Cook spoke. "
+        "Reporters met Russia's President Putin. Doctors at Children's Hospital Los "
+        "Angeles agree. Grants from the Parkinson's Disease Foundation fund research."
+    )
+    found = {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+    assert {"Apple", "Tim Cook", "Russia", "President Putin"} <= found, found
+    assert not [t for t in found if t.startswith(("Apple Tim", "Russia President"))], found
+    assert "Children Hospital Los Angeles" in found, found
+    assert "Parkinson Disease Foundation" in found, found
+
+
+def test_a_headline_or_byline_ends_where_the_dateline_in_capitals_starts():
+    """ "By Mark Cina LOS ANGELES (Hollywood Reporter)" gives the writer and the city, and
+    a headline run into its dateline ("bear death BERLIN -") the headline's phrase, not
+    one phrase with the city; acronyms stay with their words ("genomic DNA", "legacy
+    COBOL systems", "International ACM SIGIR Conference")."""
+    from siex.engine.candidates import find_candidates, tokenize
+    from siex.engine.languages import language_kit
+
+    text = (
+        "By Mark Cina LOS ANGELES (Hollywood Reporter) - The cast is resting. "
+        "Brain swelling tied to bear death BERLIN - The zoo mourns its bear. "
+        "Anarchist group claims bombings ATHENS, Greece - Police said little. "
+        "Dealers sell the Toyota RAV4 EV. Labs extract genomic DNA. Banks run legacy "
+        "COBOL systems. Papers of the International ACM SIGIR Conference. We ran a "
+        "repeated measures ANOVA, and a mixed design ANOVA.\nThe effect held."
+    )
+    found = {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+    assert {"Mark Cina", "LOS ANGELES", "bear death", "BERLIN", "ATHENS"} <= found, found
+    assert {"Toyota RAV4 EV", "genomic DNA"} <= found, found
+    assert {"legacy COBOL systems", "International ACM SIGIR Conference"} <= found, found
+    assert {"repeated measures ANOVA", "mixed design ANOVA"} <= found, found
+    assert not [t for t in found if "Cina LOS" in t or "death BERLIN" in t], found
+    assert not [t for t in found if "bombings ATHENS" in t], found
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "day_word"),
+    [
+        (
+            "en",
+            "Rain fell on the harbour yesterday. Yesterday rain flooded the harbour "
+            "road, and rain is expected tonight.",
+            "yesterday",
+        ),
+        (
+            "de",
+            "Gestern fiel Regen im Hafen. Der Regen überflutete gestern die Hafenstraße, "
+            "und der Regen kommt auch morgen.",
+            "gestern",
+        ),
+        (
+            "fr",
+            "Hier, la pluie est tombée sur le port. La pluie a inondé hier la route du "
+            "port, et la pluie reviendra demain.",
+            "hier",
+        ),
+        (
+            "nl",
+            "Gisteren viel er regen in de haven. De regen overstroomde gisteren de "
+            "havenweg, en vandaag komt er weer regen.",
+            "gisteren",
+        ),
+        (
+            "sv",
+            "Regnet faller över hamnen ikväll. Ikväll översvämmar regnet hamnvägen, "
+            "och regnet slutar imorgon.",
+            "ikväll",
+        ),
+    ],
+)
+def test_a_word_for_the_day_of_writing_is_no_keyword(lang, text, day_word):
+    """ "Yesterday", "tonight" and their kin in other languages point at when a news text
+    was written, never at what it is about: in no keyword, nor inside one."""
+    texts = statistical_keywords(text, lang, top_k=20)
+    assert texts, texts
+    assert not [t for t in texts if day_word in t.lower().split()], texts
+    assert not [
+        t for t in texts if t.lower() in {"tonight", "morgen", "demain", "vandaag", "ikväll"}
+    ], texts
+
+
+def test_a_two_letter_acronym_in_capitals_is_a_word_but_a_heading_keeps_its_stop_words():
+    """ "US economy", "HR software": a stop word of two letters in capitals before a
+    lower-case word is an acronym, and a phrase keeps its capitals; in a heading in
+    capitals ("DESIGN AND IMPLEMENTATION"), after a number ("10 AM") and in an address
+    ("Boston, MA 02115") it stays a stop word."""
+    text = (
+        "The US economy grew again. Officials said the US economy is strong. "
+        "Small firms buy HR software; HR software tracks leave. "
+        "DESIGN AND IMPLEMENTATION OF PAYROLL SYSTEMS. The review starts at 10 AM daily. "
+        "Write to Payroll Review, Boston, MA 02115 or to Irvine, CA, for payroll help."
+    )
+    texts = statistical_keywords(text, "en", top_k=30)
+    assert {"US economy", "HR software"} <= set(texts), texts
+    assert not [t for t in texts if t.lower().split()[0] in {"and", "of", "am", "ma", "ca"}], texts
+    assert not [t for t in texts if " and " in t.lower() or t.lower().endswith(" am")], texts
+
+
+def test_a_name_written_in_capitals_once_and_in_title_case_once_reads_in_title_case():
+    """A dateline's "NEW YORK" and the body's "New York" are one name, shown as the body
+    writes it."""
+    text = (
+        "NEW YORK (Reuters) - Oil prices rose as traders bought crude futures. "
+        "Traders in New York expect oil prices to climb."
+    )
+    texts = statistical_keywords(text, "en")
+    assert "New York" in texts and "NEW YORK" not in texts, texts
 
 
 def test_a_capitalized_stop_word_opens_a_name_but_a_preposition_does_not():

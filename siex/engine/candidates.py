@@ -25,6 +25,7 @@ from siex.engine.wordclass import (
     can_modify,
     can_open_name,
     is_common_word,
+    is_plural,
 )
 
 # Web and mail addresses, read whole: "https", "cgi" or "sciencemag" cut out of one are
@@ -41,6 +42,8 @@ _SENTENCE_END = re.compile(r"[.!?;:\n]+")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 # Elided articles and prepositions: l'avion, d'un, dell'anno, qu'il.
 _ELISION = re.compile(r"^(\w{1,4})['’](\w+.*)$", re.UNICODE)
+# What follows a news dateline: "BERLIN -", "LOS ANGELES (AP)", "WASHINGTON •".
+_DATELINE_MARKS = frozenset("-–—(•")
 
 CONTENT, NUMBER, BREAK = "C", "N", "B"
 # A stop-list word that may open a phrase before a noun ("small business", "home page").
@@ -92,13 +95,27 @@ class Candidate:
 
     @property
     def text(self) -> str:
-        """The most frequent surface form; lower case unless it is a name or an acronym."""
-        surface = max(self.surfaces.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-        return surface if self.is_name else surface.lower()
+        """The most frequent surface form; lower case unless it is a name, but for its
+        acronyms ("US economy")."""
+        # at a tie, a form that is not all capitals: "New York" of the body over the
+        # dateline's "NEW YORK"
+        surface = max(
+            self.surfaces.items(), key=lambda kv: (kv[1], not kv[0].isupper(), -len(kv[0]))
+        )[0]
+        return surface if self.is_name else _lower_case(surface)
 
     @property
     def words(self) -> list[str]:
         return self.text.split()
+
+
+def _lower_case(surface: str) -> str:
+    """A phrase in lower case, its acronyms kept ("HR software", "NASA missions"); a
+    longer word in capitals is emphasis ("POISON pill"), and a phrase written all in
+    capitals (a heading's) is lowered whole."""
+    if surface.isupper():
+        return surface.lower()
+    return " ".join(w if 2 <= len(w) <= 5 and w.isupper() else w.lower() for w in surface.split())
 
 
 def _token_pattern(text: str) -> re.Pattern:
@@ -128,7 +145,39 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
             tokens[-1].possessive = True
     _mark_title_case(tokens)
     _open_names(tokens, kit)
+    _read_acronyms(tokens, kit)
     return tokens
+
+
+def _read_acronyms(tokens: list[Token], kit: LanguageKit) -> None:
+    """A stop-list word of two letters in capitals before a lower-case word or after an
+    article is an acronym: "US economy", "HR software", "the UK", "type II diabetes".
+    In a line of capitals ("DESIGN AND IMPLEMENTATION"), after a number ("10 AM") or
+    in an address ("Boston, MA 02115") it is no keyword."""
+    for i, token in enumerate(tokens):
+        word = token.surface
+        if not (
+            token.kind in (BREAK, MODIFIER)
+            and len(word) == 2
+            and word.isalpha()
+            and word.isupper()
+            and not token.title_case
+            and word.lower() in kit.stopwords
+        ):
+            continue
+        before = tokens[i - 1] if i else None
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if before is not None and (before.kind == NUMBER or _in_capitals(before)):
+            continue
+        if after is not None and _in_capitals(after):
+            continue
+        before_word = after is not None and after.kind == CONTENT and after.surface[0].islower()
+        if before_word or (before is not None and before.surface.lower() in ARTICLES):
+            token.kind, token.stem = CONTENT, kit.stem(word.lower())
+
+
+def _in_capitals(token: Token) -> bool:
+    return len(token.surface) >= 2 and token.surface.isalpha() and token.surface.isupper()
 
 
 def _open_names(tokens: list[Token], kit: LanguageKit) -> None:
@@ -247,6 +296,32 @@ def _starts_name(previous: Token, token: Token) -> bool:
     )
 
 
+def _dateline_after(tokens: list[Token], last: int) -> bool:
+    """Words in capitals ending as a dateline does, right after a word that is not: a
+    wire story's dateline after its headline or byline ("bear death BERLIN -", "Mark Cina
+    LOS ANGELES ("). One such word counts when it has five letters or more; acronyms stay
+    with their words ("genomic DNA", "repeated measures ANOVA.", "International ACM SIGIR
+    Conference")."""
+    if _in_capitals(tokens[last]):
+        return False
+    end = last + 1
+    while end < len(tokens) and tokens[end].kind == CONTENT and _in_capitals(tokens[end]):
+        end += 1
+    capitals = tokens[last + 1 : end]
+    if not capitals or not _dateline_ends(tokens, end):
+        return False
+    return len(capitals) >= 2 or len(capitals[0].surface) >= 5
+
+
+def _dateline_ends(tokens: list[Token], end: int) -> bool:
+    """A dateline's end: a dash, bullet or parenthesis ("BERLIN -", "LOS ANGELES (AP)"),
+    or a comma before a capital ("ATHENS, Greece", "PARIS, April 2")."""
+    if end + 1 >= len(tokens):
+        return False
+    mark, following = tokens[end].surface, tokens[end + 1].surface
+    return mark in _DATELINE_MARKS or (mark == "," and following[:1].isupper())
+
+
 def _written_as_name(token: Token) -> bool:
     return _inner_capital(token) or (token.surface[0].isupper() and not token.title_case)
 
@@ -268,11 +343,15 @@ def find_candidates(
             _spans(tokens, run, max_words, candidates, sentence)
             run = []
         if token.kind != BREAK:
-            if run and name_boundaries and _starts_name(tokens[run[-1]], token):
+            if (
+                run
+                and name_boundaries
+                and (_starts_name(tokens[run[-1]], token) or _dateline_after(tokens, run[-1]))
+            ):
                 _spans(tokens, run, max_words, candidates, sentence)
                 run = []
             run.append(i)
-            if token.possessive and _names_someone(tokens, run):
+            if token.possessive and (_names_someone(tokens, run) or _owner_of_name(tokens, run)):
                 _spans(tokens, run, max_words, candidates, sentence)
                 run = []
             continue
@@ -282,6 +361,22 @@ def find_candidates(
         if _SENTENCE_END.fullmatch(token.surface):
             sentence += 1
     return candidates
+
+
+def _owner_of_name(tokens: list[Token], run: list[int]) -> bool:
+    """A one-word name whose 's precedes a full name ("Apple's Tim Cook", "Russia's
+    President Putin"): the owner is a keyword of its own, not the name's first word. Not
+    a plural's 's ("Children's Hospital") nor one before common words ("Parkinson's
+    Disease Foundation"), where the 's is part of a name. English: only it marks one."""
+    owner = tokens[run[-1]]
+    after = tokens[run[-1] + 1 : run[-1] + 3]
+    if len(run) != 1 or not _written_as_name(owner) or len(after) < 2:
+        return False
+    if not all(t.kind == CONTENT and _written_as_name(t) for t in after):
+        return False
+    return not is_plural(owner.surface.lower(), "en") and not all(
+        is_common_word(t.surface.lower(), "en") for t in after
+    )
 
 
 def _names_someone(tokens: list[Token], run: list[int]) -> bool:

@@ -44,6 +44,22 @@ SNOWBALL_NAMES |= {
 _LANG_ALIASES = {"nb": "no", "nn": "no"}
 _WORDFREQ_CODES = {"no": "nb"}
 
+# Words that point at the day a text was written: never a keyword ("born yesterday",
+# "tonight"), and missing from some of stopwords-iso's lists.
+DAY_WORDS = {
+    "en": frozenset({"yesterday", "today", "tomorrow", "tonight"}),
+    "sv": frozenset({"igår", "idag", "imorgon", "ikväll", "inatt"}),
+    "da": frozenset({"igår", "idag", "imorgen", "iaften"}),
+    "no": frozenset({"igår", "idag", "imorgen", "ikveld"}),
+    "fi": frozenset({"eilen", "tänään", "huomenna"}),
+    "de": frozenset({"gestern", "heute", "morgen", "vorgestern", "übermorgen"}),
+    "nl": frozenset({"gisteren", "vandaag", "morgen", "vanavond", "eergisteren"}),
+    "fr": frozenset({"hier", "aujourd'hui", "demain", "avant-hier", "après-demain"}),
+    "es": frozenset({"ayer", "hoy", "mañana", "anoche", "anteayer"}),
+    "it": frozenset({"ieri", "oggi", "domani", "stasera", "stanotte"}),
+    "pt": frozenset({"ontem", "hoje", "amanhã", "anteontem"}),
+}
+
 # Elided words split off their host: l'avion → l + avion.
 ELISIONS = {
     "fr": frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}),
@@ -104,6 +120,7 @@ def language_kit(lang: str) -> LanguageKit:
     words = stopwordsiso.stopwords(code) if stopwordsiso.has_lang(code) else set()
     # stopwords-iso's lists run long; topics on them ("web page") stay content words.
     words = {w.lower() for w in words if not is_topic_noun(w.lower(), code)}
+    words |= DAY_WORDS.get(code, frozenset())
     if code in SNOWBALL_NAMES:
         stem = lru_cache(maxsize=200_000)(snowballstemmer.stemmer(SNOWBALL_NAMES[code]).stemWord)
     else:

@@ -159,6 +159,13 @@ def is_common_word(word: str, lang: str) -> bool:
     return lang in LEXICON_LANGUAGES and bool(_english_classes(word))
 
 
+def is_plural(word: str, lang: str) -> bool:
+    """A lower-cased noun the lexicon knows as another noun's plural ("children", "women")."""
+    if lang not in LEXICON_LANGUAGES:
+        return False
+    return any(lemma != word for lemma in _english_lemmas(word).get("NOUN", ()))
+
+
 @lru_cache(maxsize=200_000)
 def _english_classes(word: str) -> frozenset[str]:
     classes = frozenset(_english_lemmas(word))
