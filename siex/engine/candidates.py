@@ -83,6 +83,8 @@ class Candidate:
     after_subject: int = 0
     before_article: int = 0
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # ``text``, kept once read: filters, scorer and list all ask, after counting ends
+    _text: str = field(default="", repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -97,12 +99,15 @@ class Candidate:
     def text(self) -> str:
         """The most frequent surface form; lower case unless it is a name, but for its
         acronyms ("US economy")."""
+        if self._text:
+            return self._text
         # at a tie, a form that is not all capitals: "New York" of the body over the
         # dateline's "NEW YORK"
         surface = max(
             self.surfaces.items(), key=lambda kv: (kv[1], not kv[0].isupper(), -len(kv[0]))
         )[0]
-        return surface if self.is_name else _lower_case(surface)
+        self._text = surface if self.is_name else _lower_case(surface)
+        return self._text
 
     @property
     def words(self) -> list[str]:
