@@ -141,6 +141,10 @@ _NO_ACRONYMS = ("siex.engine.candidates", "_read_acronyms", lambda tokens, kit: 
 _ENGINE_0_6_10 = [_OWNER_JOINS, _DATELINE_JOINS, _NO_DAY_WORDS, _NO_ACRONYMS]
 
 
+# as before 0.6.12: "act" and "ad" are stop words ("Affordable Care Act" → "Affordable Care")
+_ACT_AD_STOPPED = ("siex.engine.languages", "STOP_LIST_TOPICS", {})
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -197,6 +201,9 @@ RULES_OFF = {
     "no-acronyms": [_NO_ACRONYMS],
     "engine-0.6.10": _ENGINE_0_6_10,
     "statistical-engine-0.6.10": _ENGINE_0_6_10,
+    "act-ad-stopped": [_ACT_AD_STOPPED],
+    "engine-0.6.11": [_ACT_AD_STOPPED],  # 0.6.12 added that one change
+    "statistical-engine-0.6.11": [_ACT_AD_STOPPED],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

@@ -721,6 +721,7 @@ def test_topics_on_the_english_stop_list_stay_content_words():
 
     english = language_kit("en").stopwords
     assert not {"web", "page", "site", "information", "research", "computer"} & english
+    assert not {"act", "ad"} & english  # nouns the lexicon does not know as nouns
     assert {"the", "which", "something", "or", "these", "whose"} <= english
     french = frozenset(stopwordsiso.stopwords("fr")) | DAY_WORDS["fr"]
     assert language_kit("fr").stopwords == french
@@ -890,6 +891,18 @@ def test_a_two_letter_acronym_in_capitals_is_a_word_but_a_heading_keeps_its_stop
     assert {"US economy", "HR software"} <= set(texts), texts
     assert not [t for t in texts if t.lower().split()[0] in {"and", "of", "am", "ma", "ca"}], texts
     assert not [t for t in texts if " and " in t.lower() or t.lower().endswith(" am")], texts
+
+
+def test_a_statute_keeps_its_act_and_an_ad_is_a_word():
+    """ "Affordable Care Act" and "ad campaigns": stopwords-iso's English list holds "act"
+    and "ad", which the lexicon does not know as nouns."""
+    text = (
+        "The Affordable Care Act changed insurance. Under the Affordable Care Act, "
+        "insurers cover more people. Agencies plan ad campaigns; ad campaigns need budgets."
+    )
+    texts = statistical_keywords(text, "en")
+    assert {"Affordable Care Act", "ad campaigns"} <= set(texts), texts
+    assert "Affordable Care" not in texts, texts
 
 
 def test_a_name_written_in_capitals_once_and_in_title_case_once_reads_in_title_case():

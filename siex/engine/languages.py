@@ -60,6 +60,10 @@ DAY_WORDS = {
     "pt": frozenset({"ontem", "hoje", "amanhã", "anteontem"}),
 }
 
+# Nouns on stopwords-iso's English list that the lexicon does not know as nouns, so
+# is_topic_noun cannot keep them: "Affordable Care Act", "ad campaigns".
+STOP_LIST_TOPICS = {"en": frozenset({"act", "ad"})}
+
 # Elided words split off their host: l'avion → l + avion.
 ELISIONS = {
     "fr": frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}),
@@ -120,7 +124,7 @@ def language_kit(lang: str) -> LanguageKit:
     words = stopwordsiso.stopwords(code) if stopwordsiso.has_lang(code) else set()
     # stopwords-iso's lists run long; topics on them ("web page") stay content words.
     words = {w.lower() for w in words if not is_topic_noun(w.lower(), code)}
-    words |= DAY_WORDS.get(code, frozenset())
+    words = (words - STOP_LIST_TOPICS.get(code, frozenset())) | DAY_WORDS.get(code, frozenset())
     if code in SNOWBALL_NAMES:
         stem = lru_cache(maxsize=200_000)(snowballstemmer.stemmer(SNOWBALL_NAMES[code]).stemWord)
     else:
