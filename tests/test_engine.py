@@ -35,6 +35,14 @@ def statistical_keywords(text: str, lang: str, top_k: int = 10) -> list[str]:
     return [k.text for k in keywords if not k.folded]
 
 
+def english_candidates(text: str) -> set[str]:
+    """Texts of every English candidate of up to four words, before any filter or rank."""
+    from siex.engine.candidates import find_candidates, tokenize
+    from siex.engine.languages import language_kit
+
+    return {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+
+
 def test_repeated_phrase_ranks_first_with_scores_descending(extractor):
     """The phrase the text is about comes first; scores are in (0, 1], best first."""
     keywords = extractor.extract(SAMPLES["en"], "en", top_k=5)
@@ -773,14 +781,11 @@ def test_a_possessive_ends_a_persons_name_but_not_an_eponym():
     """In "Stieg Larsson's best-selling trilogy" what follows a person's possessive is
     theirs, not part of a term with the name. A one-word possessive stays inside its
     term: "Parkinson's disease"."""
-    from siex.engine.candidates import find_candidates, tokenize
-    from siex.engine.languages import language_kit
-
     text = (
         "Stieg Larsson's best-selling trilogy sold well. Readers admire Stieg Larsson. "
         "Parkinson's disease affects movement; Parkinson's disease has no cure."
     )
-    found = {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+    found = english_candidates(text)
     assert "Stieg Larsson" in found and "best-selling trilogy" in found, found
     assert not [t for t in found if "larsson" in t.lower() and "best" in t], found
     assert "parkinson disease" in found, found
@@ -790,15 +795,12 @@ def test_an_owners_possessive_before_a_full_name_ends_the_owner():
     """ "Apple's Tim Cook" and "Russia's President Putin" name an owner and a person, not
     one name; "Children's Hospital Los Angeles" (a plural's 's) and "Parkinson's Disease
     Foundation" (common words after it) are one name each."""
-    from siex.engine.candidates import find_candidates, tokenize
-    from siex.engine.languages import language_kit
-
     text = (
         "Analysts expect Apple's Tim Cook to speak; later Apple's Tim Cook spoke. "
         "Reporters met Russia's President Putin. Doctors at Children's Hospital Los "
         "Angeles agree. Grants from the Parkinson's Disease Foundation fund research."
     )
-    found = {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+    found = english_candidates(text)
     assert {"Apple", "Tim Cook", "Russia", "President Putin"} <= found, found
     assert not [t for t in found if t.startswith(("Apple Tim", "Russia President"))], found
     assert "Children Hospital Los Angeles" in found, found
@@ -810,9 +812,6 @@ def test_a_headline_or_byline_ends_where_the_dateline_in_capitals_starts():
     a headline run into its dateline ("bear death BERLIN -") the headline's phrase, not
     one phrase with the city; acronyms stay with their words ("genomic DNA", "legacy
     COBOL systems", "International ACM SIGIR Conference")."""
-    from siex.engine.candidates import find_candidates, tokenize
-    from siex.engine.languages import language_kit
-
     text = (
         "By Mark Cina LOS ANGELES (Hollywood Reporter) - The cast is resting. "
         "Brain swelling tied to bear death BERLIN - The zoo mourns its bear. "
@@ -821,7 +820,7 @@ def test_a_headline_or_byline_ends_where_the_dateline_in_capitals_starts():
         "COBOL systems. Papers of the International ACM SIGIR Conference. We ran a "
         "repeated measures ANOVA, and a mixed design ANOVA.\nThe effect held."
     )
-    found = {c.text for c in find_candidates(tokenize(text, language_kit("en")), 4).values()}
+    found = english_candidates(text)
     assert {"Mark Cina", "LOS ANGELES", "bear death", "BERLIN", "ATHENS"} <= found, found
     assert {"Toyota RAV4 EV", "genomic DNA"} <= found, found
     assert {"legacy COBOL systems", "International ACM SIGIR Conference"} <= found, found
