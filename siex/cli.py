@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         import time
 
         from siex.engine.extractor import extractor_from_settings
+        from siex.engine.languages import SUPPORTED_LANGUAGES, frequency_code
+        from siex.engine.lexicon_cache import prepare_tables
         from siex.intelligence.embeddings import Embedder
 
         started = time.perf_counter()
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             prepared["long_text_onnx"] = str(extractor.ranker(all_layers=True).encoder.onnx_path)
         embedder = Embedder(settings.model_path, settings.model_languages).encoder
         prepared["reports_onnx"] = str(embedder.onnx_path)
+        # the lexicons' tables too: a process reads them faster than the packages load
+        prepared["lexicon_tables"] = len(prepare_tables(map(frequency_code, SUPPORTED_LANGUAGES)))
         print(json.dumps(prepared))
         return 0
     if args.command == "ingest":

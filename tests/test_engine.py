@@ -535,6 +535,16 @@ def test_phrases_are_batched_by_word_piece_count():
     assert np.min(np.sum(vectors * alone, axis=1)) > 0.99
 
 
+def test_the_models_idle_threads_sleep_rather_than_spin():
+    """`siex extract` finds a batch's candidates while the model ranks the last one: a
+    spinning thread pool would hold the core the candidates need (docs/benchmarks.md)."""
+    from siex.engine.onnx_encoder import OnnxEncoder
+    from siex.engine.semantic import default_model_path
+
+    options = OnnxEncoder(default_model_path(), layers=1).session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_documents_and_phrases_encoded_in_parallel_threads_keep_their_lengths():
     """API requests share one encoder: a document (64 word pieces) encoded while another
     thread encodes phrases (32) is still read to 64 pieces, every time."""

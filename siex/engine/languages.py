@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import py3langid
 import snowballstemmer
 import stopwordsiso
-import wordfreq
 
+from siex.engine.lexicon_cache import frequency_languages, word_frequencies
 from siex.engine.wordclass import is_topic_noun
 
 # The plan's eleven languages, mapped to their Snowball stemmer names.
@@ -89,15 +88,19 @@ class LanguageKit:
         """How unusual a word is in general use: 8 − Zipf frequency, in [0.5, 8]."""
         if not self.has_frequencies:
             return 4.0
-        return _rarity(word.lower(), _WORDFREQ_CODES.get(self.code, self.code))
+        return _rarity(word.lower(), frequency_code(self.code))
 
 
 @lru_cache(maxsize=200_000)
 def _rarity(word: str, code: str) -> float:
-    frequency = _frequencies(code).get(word)
+    frequency = word_frequencies(code).get(word)
     if frequency is not None:  # a plain word: one dict lookup instead of wordfreq's tokenizer
         zipf = round(math.log10(frequency) + 9, 2)
+    elif word.isascii() and word.isalpha() and word.islower():
+        zipf = 0.0  # wordfreq's tokenizer keeps such a word whole, and its list lacks it
     else:
+        import wordfreq  # hyphens, digits, accents: wordfreq splits and folds them its way
+
         try:
             zipf = wordfreq.zipf_frequency(word, code)
         except ImportError:  # zh/ja/ko tokenizers are optional extras (jieba, MeCab)
@@ -105,9 +108,9 @@ def _rarity(word: str, code: str) -> float:
     return min(8.0, max(0.5, 8.0 - zipf))
 
 
-@lru_cache(maxsize=16)
-def _frequencies(code: str) -> dict[str, float]:
-    return wordfreq.get_frequency_dict(code)
+def frequency_code(code: str) -> str:
+    """wordfreq's code for a language ("nb" for Norwegian)."""
+    return _WORDFREQ_CODES.get(code, code)
 
 
 def normalize_lang(lang: str | None) -> str | None:
@@ -129,13 +132,13 @@ def language_kit(lang: str) -> LanguageKit:
         stem = lru_cache(maxsize=200_000)(snowballstemmer.stemmer(SNOWBALL_NAMES[code]).stemWord)
     else:
         stem = str
-    freq_code = _WORDFREQ_CODES.get(code, code)
+    freq_code = frequency_code(code)
     return LanguageKit(
         code=code,
         stopwords=frozenset(words),
         stem=stem,
         elisions=ELISIONS.get(code, frozenset()),
-        has_frequencies=freq_code in wordfreq.available_languages(),
+        has_frequencies=freq_code in frequency_languages(),
     )
 
 
@@ -144,5 +147,7 @@ def detect_language(text: str) -> str:
     sample = text[:5000]
     if sum(ch.isalpha() for ch in sample) < 3:
         return "und"
+    import py3langid  # loads its model: only texts that come without a language pay for it
+
     code, _score = py3langid.classify(sample)
     return normalize_lang(code) or "und"

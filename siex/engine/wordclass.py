@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from siex.engine.lexicon_cache import english_lemmas
+
 LEXICON_LANGUAGES = frozenset({"en"})
 # English closed classes: pronouns, determiners, wh-words, conjunctions. The lexicon
 # files many of them as nouns ("something", "which", "or"); they are never topics.
@@ -183,8 +185,14 @@ def _is_derived_adverb(word: str) -> bool:
     return any("ADJ" in _english_lemmas(base) for base in bases)
 
 
-@lru_cache(maxsize=200_000)
 def _english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
-    from lemminflect import getAllLemmas
+    """LemmInflect's lemmas of ``word`` by class ({} for a word it does not know)."""
+    lemmas = english_lemmas().get(word)
+    if lemmas is not None or word == word.lower():
+        return lemmas or _NO_LEMMAS
+    from lemminflect import getAllLemmas  # capitals: the library's own caps handling
 
     return dict(getAllLemmas(word))
+
+
+_NO_LEMMAS: dict[str, tuple[str, ...]] = {}
