@@ -146,7 +146,7 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
         for part in _split_elision(raw, kit):
             tokens.append(_classify(part, kit, at_start))
             at_start = False
-        if _is_possessive(raw, kit):
+        if ("'" in raw or "’" in raw) and _is_possessive(raw, kit):
             tokens[-1].possessive = True
     _mark_title_case(tokens)
     _open_names(tokens, kit)
@@ -249,6 +249,8 @@ def _headline_word(token: Token) -> bool:
 
 
 def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
+    if "'" not in raw and "’" not in raw:  # most words: neither elided nor possessive
+        return [raw]
     match = _ELISION.match(raw)
     if match and match.group(1).lower() in kit.elisions:
         return [match.group(1), match.group(2)]

@@ -391,7 +391,7 @@ class KeywordExtractor:
         spread = (cand.last_position - cand.first_position) / max(text_tokens, SPREAD_FULL_AT)
         score = frequency * length * position * (1.0 + SPREAD_WEIGHT * spread)
         if self.rarity_weight:
-            rarest = max(kit.rarity(w) for w in cand.words)
+            rarest = max(map(kit.rarity, cand.words))
             score *= rarest**self.rarity_weight
         return score
 
@@ -460,7 +460,7 @@ def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
         return False
     if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
         return True
-    words = tuple(w.lower() for w in cand.words)
+    words = tuple(cand.text.lower().split())
     if not keeps_phrase(words, lang) or _verb_at_edge(cand, words, lang):
         return False
     if cand.count >= 2:  # "computing resources", "operations research" said twice: terms
