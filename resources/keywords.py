@@ -23,8 +23,8 @@ class KeywordEngineResource(ConfigurableResource):
             mode=self.mode,
             model_path=self.model_path,
             model_languages=self.model_languages,
-            model_layers=self.model_layers or None,
-            deep_from_words=self.deep_from_words or None,
+            model_layers=self.model_layers,
+            deep_from_words=self.deep_from_words,
             phrase_store=self.phrase_store,
             phrase_store_rows=self.phrase_store_rows,
         )

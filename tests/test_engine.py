@@ -389,6 +389,38 @@ def test_a_long_text_is_re_ranked_by_all_the_models_layers_as_well():
     assert KeywordExtractor(model_layers=None).deep_from_words is None
 
 
+@pytest.mark.parametrize(
+    ("layers", "deep", "version_tail"),
+    [
+        (None, None, "-L1-deep2000"),
+        ("0", None, "-Lall"),
+        ("2", "0", "-L2"),
+        ("1", "500", "-deep500"),
+    ],
+)
+def test_the_cli_api_and_dagster_engines_read_the_settings_alike(
+    siex_home, monkeypatch, layers, deep, version_tail
+):
+    """0 means "all layers" and "never" wherever the settings are read: `siex extract`
+    and the API (extractor_from_settings) and the Dagster assets' resource."""
+    from resources import build_resources
+    from siex.config import get_settings
+    from siex.engine.extractor import extractor_from_settings
+
+    for name, value in (("SIEX_MODEL_LAYERS", layers), ("SIEX_DEEP_FROM_WORDS", deep)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    settings = get_settings()
+    direct = extractor_from_settings(settings)
+    dagster = build_resources(settings)["keyword_engine"].extractor()
+    assert direct.version == dagster.version
+    assert direct.version.endswith(version_tail)
+    assert (direct.model_layers, direct.deep_from_words) == (
+        dagster.model_layers,
+        dagster.deep_from_words,
+    )
+
+
 def test_semantic_model_is_loaded_once_and_phrases_are_cached():
     """Two extractors share one model; a phrase seen before is not embedded again."""
     from siex.engine.extractor import shared_ranker

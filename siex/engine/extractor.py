@@ -123,7 +123,7 @@ class KeywordExtractor:
         The sentence-transformers model (a local folder; None for the packaged
         all-MiniLM-L6-v2) and the languages it understands (``("*",)``: all).
     model_layers:
-        Transformer layers of the model used for re-ranking; None for all. One
+        Transformer layers of the model used for re-ranking; None (or 0) for all. One
         layer of MiniLM ranks abstracts as well as six (better on Inspec) at a third
         of the time; six rank a long text's topics better (``deep_from_words``).
     deep_from_words:
@@ -131,7 +131,7 @@ class KeywordExtractor:
         model's layers, half from ``model_layers``: one layer reads a text's words,
         six read its topics, and a long text's topics are what its keys name (reports,
         theses, papers); there the whole model adds 10–30 % to the time the text
-        takes, where on a short text it would triple it. None: ``model_layers`` only.
+        takes, where on a short text it would triple it. None (or 0): ``model_layers`` only.
     semantic_weight:
         Share of the semantic similarity in the final score (the rest is the
         statistical score scaled to the document's best).
@@ -174,9 +174,9 @@ class KeywordExtractor:
         self.mode = mode
         self.model_path = str(model_path) if model_path else None
         self.model_languages = tuple(model_languages)
-        self.model_layers = model_layers
+        self.model_layers = model_layers or None  # configurations write 0 for "all"
         # with all layers in use already, a long text has nothing deeper to add
-        self.deep_from_words = deep_from_words if model_layers is not None else None
+        self.deep_from_words = (deep_from_words or None) if self.model_layers else None
         self.semantic_weight = semantic_weight
         self.rerank_depth = rerank_depth
         self.max_words = max_words
@@ -521,8 +521,8 @@ def extractor_from_settings(settings, mode: str | None = None) -> KeywordExtract
         mode=mode or settings.engine_mode,
         model_path=settings.model_path,
         model_languages=settings.model_languages,
-        model_layers=settings.model_layers or None,
-        deep_from_words=settings.deep_from_words or None,
+        model_layers=settings.model_layers,
+        deep_from_words=settings.deep_from_words,
         phrase_store=settings.phrase_store_dir,
         phrase_store_rows=settings.phrase_store_rows,
     )
