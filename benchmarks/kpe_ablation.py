@@ -144,6 +144,10 @@ _ENGINE_0_6_10 = [_OWNER_JOINS, _DATELINE_JOINS, _NO_DAY_WORDS, _NO_ACRONYMS]
 # as before 0.6.12: "act" and "ad" are stop words ("Affordable Care Act" → "Affordable Care")
 _ACT_AD_STOPPED = ("siex.engine.languages", "STOP_LIST_TOPICS", {})
 
+# as before 0.6.13: a topic noun's plural on the stop list stays a stop word ("landing
+# pages" → "landing", "search results" → "search")
+_PLURALS_STOPPED = ("siex.engine.languages", "STOP_LIST_HEADS", {})
+
 
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
@@ -204,6 +208,9 @@ RULES_OFF = {
     "act-ad-stopped": [_ACT_AD_STOPPED],
     "engine-0.6.11": [_ACT_AD_STOPPED],  # 0.6.12 added that one change
     "statistical-engine-0.6.11": [_ACT_AD_STOPPED],
+    "plurals-stopped": [_PLURALS_STOPPED],
+    "engine-0.6.12": [_PLURALS_STOPPED],
+    "statistical-engine-0.6.12": [_PLURALS_STOPPED],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

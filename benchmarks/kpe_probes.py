@@ -157,11 +157,11 @@ def _verb_openers_always() -> AbstractContextManager:
 
     keyphrase_like = engine._is_keyphrase_like
 
-    def stricter(cand, lang: str) -> bool:
+    def stricter(cand, kit) -> bool:
         words = tuple(w.lower() for w in cand.words)
-        if not cand.is_name and cand.determined == 0 and opens_with_verb(words, lang):
+        if not cand.is_name and cand.determined == 0 and opens_with_verb(words, kit.code):
             return False
-        return keyphrase_like(cand, lang)
+        return keyphrase_like(cand, kit)
 
     return _patched("siex.engine.extractor", "_is_keyphrase_like", stricter)
 

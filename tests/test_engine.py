@@ -946,6 +946,41 @@ def test_a_statute_keeps_its_act_and_an_ad_is_a_word():
     assert "Affordable Care" not in texts, texts
 
 
+def test_a_topics_plural_on_the_stop_list_ends_a_phrase_but_never_stands_alone():
+    """ "landing pages", "search results", "use cases": stopwords-iso's English list holds
+    these plurals (not their singulars), which cut the phrase to "landing" or "search".
+    They end a phrase; alone ("results") or before another word ("results summary") they
+    are no keyword. Plurals read mostly as verbs ("uses", "shows") stay stop words."""
+    import stopwordsiso
+
+    from siex.engine.extractor import _is_keyphrase_like
+    from siex.engine.languages import STOP_LIST_HEADS, language_kit
+    from siex.engine.wordclass import _english_lemmas, is_topic_noun
+
+    kit = language_kit("en")
+    listed = {w.lower() for w in stopwordsiso.stopwords("en")}
+    for plural in STOP_LIST_HEADS["en"]:  # the list stays what it says it is
+        singular = [n for n in _english_lemmas(plural)["NOUN"] if n != plural]
+        assert plural in listed and singular and is_topic_noun(singular[0], "en"), plural
+    assert STOP_LIST_HEADS["en"] <= kit.heads_only and not kit.heads_only & kit.stopwords
+    assert {"uses", "shows", "makes"} <= kit.stopwords
+
+    text = (
+        "Landing pages that convert. Search results show which landing pages rank, and "
+        "search results change. Good landing pages answer use cases; the results summary "
+        "lists results."
+    )
+    texts = statistical_keywords(text, "en")
+    assert {"landing pages", "search results"} <= set(texts), texts
+    assert not {"landing", "search", "results"} & set(texts), texts
+    from siex.engine.candidates import find_candidates, tokenize
+
+    found = {c.text: c for c in find_candidates(tokenize(text, kit), 4).values()}
+    for out_of_place in ("results", "results summary"):
+        assert not _is_keyphrase_like(found[out_of_place], kit), out_of_place
+    assert _is_keyphrase_like(found["use cases"], kit)
+
+
 def test_a_name_written_in_capitals_once_and_in_title_case_once_reads_in_title_case():
     """A dateline's "NEW YORK" and the body's "New York" are one name, shown as the body
     writes it."""

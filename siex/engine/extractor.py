@@ -36,7 +36,7 @@ from siex.engine.wordclass import (
 )
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.12"
+ENGINE_VERSION = "0.6.13"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -324,7 +324,7 @@ class KeywordExtractor:
         name_words = _name_words(candidates.values())
         scored = []
         for c in candidates.values():
-            if not _is_keyphrase_like(c, kit.code) or _headline_around_name(c, name_words):
+            if not _is_keyphrase_like(c, kit) or _headline_around_name(c, name_words):
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit, length) * weight, weight))
@@ -453,7 +453,7 @@ def _refill(chosen: list[Scored], folded: list[Scored], slots: int) -> list[Scor
     return extra
 
 
-def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
+def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     """Whether a candidate may be a keyphrase at all, before any scoring."""
     # "new method", "good way" in passing; "small business" said twice is a term
     if cand.opens_with_modifier and cand.count < 2:
@@ -461,6 +461,9 @@ def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
     if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
         return True
     words = tuple(cand.text.lower().split())
+    lang = kit.code
+    if _head_out_of_place(words, kit.heads_only):
+        return False
     if not keeps_phrase(words, lang) or _verb_at_edge(cand, words, lang):
         return False
     if cand.count >= 2:  # "computing resources", "operations research" said twice: terms
@@ -469,6 +472,13 @@ def _is_keyphrase_like(cand: Candidate, lang: str) -> bool:
     if cand.determined == 0 and opens_with_verb(words, lang):
         return False
     return not ends_with_verb(words, lang)
+
+
+def _head_out_of_place(words: tuple[str, ...], heads_only: frozenset[str]) -> bool:
+    """A word that only ends a phrase ("results", "pages") alone or before another word:
+    "results" and "results summary" are no keywords, "search results" is one."""
+    alone = len(words) == 1 and words[0] in heads_only
+    return alone or any(w in heads_only for w in words[:-1])
 
 
 def _verb_at_edge(cand: Candidate, words: tuple[str, ...], lang: str) -> bool:

@@ -63,6 +63,16 @@ DAY_WORDS = {
 # is_topic_noun cannot keep them: "Affordable Care Act", "ad campaigns".
 STOP_LIST_TOPICS = {"en": frozenset({"act", "ad"})}
 
+# Plurals on stopwords-iso's English list whose singulars are topics ("page", "result"),
+# read as nouns far more than as verbs (wordfreq: their past tense at least 3× rarer, so
+# not "uses", "shows", "makes"): they end a phrase ("landing pages", "search results",
+# "use cases"), never open one or stand alone ("results show", "results").
+STOP_LIST_HEADS = {
+    "en": frozenset(
+        {"cases", "groups", "keys", "pages", "points", "results", "rooms", "states", "words"}
+    )
+}
+
 # Elided words split off their host: l'avion → l + avion.
 ELISIONS = {
     "fr": frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}),
@@ -78,6 +88,8 @@ class LanguageKit:
     stopwords: frozenset[str]
     stem: Callable[[str], str]
     elisions: frozenset[str] = field(default_factory=frozenset)
+    # words that only end a phrase of two or more: "search results", not "results show"
+    heads_only: frozenset[str] = field(default_factory=frozenset)
     has_frequencies: bool = False
 
     @property
@@ -125,9 +137,13 @@ def language_kit(lang: str) -> LanguageKit:
     """Resources for ``lang``; a language we know little about still works (no stemming)."""
     code = normalize_lang(lang) or "und"
     words = stopwordsiso.stopwords(code) if stopwordsiso.has_lang(code) else set()
-    # stopwords-iso's lists run long; topics on them ("web page") stay content words.
-    words = {w.lower() for w in words if not is_topic_noun(w.lower(), code)}
-    words = (words - STOP_LIST_TOPICS.get(code, frozenset())) | DAY_WORDS.get(code, frozenset())
+    listed = {w.lower() for w in words}
+    # stopwords-iso's lists run long; topics on them ("web page") stay content words, and
+    # a topic's plural ("landing pages", "search results") ends a phrase, never opens one
+    words = {w for w in listed if not is_topic_noun(w, code)}
+    heads = STOP_LIST_HEADS.get(code, frozenset())
+    words -= STOP_LIST_TOPICS.get(code, frozenset()) | heads
+    words |= DAY_WORDS.get(code, frozenset())
     if code in SNOWBALL_NAMES:
         stem = lru_cache(maxsize=200_000)(snowballstemmer.stemmer(SNOWBALL_NAMES[code]).stemWord)
     else:
@@ -138,6 +154,7 @@ def language_kit(lang: str) -> LanguageKit:
         stopwords=frozenset(words),
         stem=stem,
         elisions=ELISIONS.get(code, frozenset()),
+        heads_only=heads,
         has_frequencies=freq_code in frequency_languages(),
     )
 
