@@ -5,7 +5,7 @@ stack and unpacks msgpack before the first word is looked up: about 0.4 s of the
 0.95 s ``siex extract`` took on one document, paid again by every process. The
 engine reads the same tables from a ``marshal`` file written on first use into the
 model cache (``<SIEX_MODEL_CACHE>/lexicons``), named by the package's version, in
-about a third of that time. A table is built by the package's own public API, so
+well under half that time. A table is built by the package's own public API, so
 every lookup answers as the package would; a cache that cannot be written (a
 read-only home) only costs the time.
 """
@@ -62,7 +62,7 @@ def english_lemmas() -> dict[str, dict[str, tuple[str, ...]]]:
         from lemminflect import getAllLemmas
         from lemminflect.core.Lemmatizer import Lemmatizer
 
-        lexicon = Lemmatizer()
+        lexicon = Lemmatizer()  # its own loaders list the words; getAllLemmas answers
         words = {*lexicon._getLemmaDict(), *lexicon._getOverridesDict()}
         return {w: dict(getAllLemmas(w)) for w in words if w == w.lower()}
 
