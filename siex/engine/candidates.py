@@ -143,10 +143,14 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
         if not (raw[0].isalnum() or raw[0] == "_") or (addresses and _WEB_ADDRESS.fullmatch(raw)):
             tokens.append(Token(raw, BREAK))
             continue
-        for part in _split_elision(raw, kit):
+        if "'" in raw or "’" in raw:  # elided or possessive; most words are neither
+            parts, possessive = _split_elision(raw, kit), _is_possessive(raw, kit)
+        else:
+            parts, possessive = [raw], False
+        for part in parts:
             tokens.append(_classify(part, kit, at_start))
             at_start = False
-        if ("'" in raw or "’" in raw) and _is_possessive(raw, kit):
+        if possessive:
             tokens[-1].possessive = True
     _mark_title_case(tokens)
     _open_names(tokens, kit)
@@ -249,8 +253,6 @@ def _headline_word(token: Token) -> bool:
 
 
 def _split_elision(raw: str, kit: LanguageKit) -> list[str]:
-    if "'" not in raw and "’" not in raw:  # most words: neither elided nor possessive
-        return [raw]
     match = _ELISION.match(raw)
     if match and match.group(1).lower() in kit.elisions:
         return [match.group(1), match.group(2)]

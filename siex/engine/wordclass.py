@@ -185,6 +185,9 @@ def _is_derived_adverb(word: str) -> bool:
     return any("ADJ" in _english_lemmas(base) for base in bases)
 
 
+_NO_LEMMAS: dict[str, tuple[str, ...]] = {}  # shared and read-only, as the table's entries
+
+
 def _english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """LemmInflect's lemmas of ``word`` by class ({} for a word it does not know)."""
     lemmas = english_lemmas().get(word)
@@ -193,6 +196,3 @@ def _english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     from lemminflect import getAllLemmas  # capitals: the library's own caps handling
 
     return dict(getAllLemmas(word))
-
-
-_NO_LEMMAS: dict[str, tuple[str, ...]] = {}
