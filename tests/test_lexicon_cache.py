@@ -109,6 +109,47 @@ def test_a_warm_process_reads_plain_words_without_loading_the_packages():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_language_identifier_answers_as_py3langid_does():
+    import py3langid
+
+    from tests.test_engine import SAMPLES
+
+    identifier = lexicon_cache.language_identifier()
+    texts = [
+        *SAMPLES.values(),
+        SAMPLE_TEXT,
+        "Le chat dort. Der Hund schläft. The bird sings.",  # mixed languages
+        "Москва — столица России.",
+        "東京は日本の首都です。",
+        "12 34 ok",
+        "",
+    ]
+    for text in texts:
+        assert identifier.classify(text) == py3langid.classify(text), text
+    assert len(identifier.nb_classes) > 90  # the whole packaged model, not a subset
+
+
+def test_a_warm_process_detects_a_language_without_decompressing_the_model():
+    detect_with_the_model_file_blocked = (
+        "import sys\n"
+        "import py3langid.modelio\n"
+        "if sys.argv[1] == 'warm':\n"
+        "    def blocked(path):\n"
+        "        raise AssertionError('the LZMA model was read again')\n"
+        "    py3langid.modelio.load_model = blocked\n"
+        "from siex.engine import detect_language\n"
+        "print(detect_language('Kompostering hemma minskar matavfallet och ger jord.'))\n"
+    )
+    for state in ("first", "warm"):  # the first run may build the table; a warm one reads it
+        out = subprocess.run(
+            [sys.executable, "-c", detect_with_the_model_file_blocked, state],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.strip() == "sv"
+
+
 def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):
     env = {**os.environ, "SIEX_MODEL_CACHE": str(tmp_path)}
     script = (
@@ -119,6 +160,8 @@ def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
     )
     paths = [Path(line) for line in out.stdout.split()]
-    names = sorted(p.name.split("-wordfreq")[0].split("-lemminflect")[0] for p in paths)
-    assert names == ["frequencies-de", "frequencies-en", "languages", "lemmas-en"]
+    names = sorted(
+        p.name.split("-wordfreq")[0].split("-lemminflect")[0].split("-py3")[0] for p in paths
+    )
+    assert names == ["frequencies-de", "frequencies-en", "langid", "languages", "lemmas-en"]
     assert all(p.is_file() and p.parent == tmp_path / "lexicons" for p in paths)

@@ -11,7 +11,11 @@ from functools import lru_cache
 import snowballstemmer
 import stopwordsiso
 
-from siex.engine.lexicon_cache import frequency_languages, word_frequencies
+from siex.engine.lexicon_cache import (
+    frequency_languages,
+    language_identifier,
+    word_frequencies,
+)
 from siex.engine.wordclass import is_topic_noun
 
 # The plan's eleven languages, mapped to their Snowball stemmer names.
@@ -164,7 +168,5 @@ def detect_language(text: str) -> str:
     sample = text[:5000]
     if sum(ch.isalpha() for ch in sample) < 3:
         return "und"
-    import py3langid  # loads its model: only texts that come without a language pay for it
-
-    code, _score = py3langid.classify(sample)
+    code, _score = language_identifier().classify(sample)
     return normalize_lang(code) or "und"

@@ -2,7 +2,8 @@
 
 LemmInflect parses its gzipped lexicon line by line and wordfreq imports a tokenizer
 stack and unpacks msgpack before the first word is looked up: about 0.4 s of the
-0.95 s ``siex extract`` took on one document, paid again by every process. The
+0.95 s ``siex extract`` took on one document, paid again by every process; py3langid
+decompresses its LZMA model (0.57 s) before it names the first text's language. The
 engine reads the same tables from a ``marshal`` file written on first use into the
 model cache (``<SIEX_MODEL_CACHE>/lexicons``), named by the package's version, in
 well under half that time. A table is built by the package's own public API, so
@@ -15,6 +16,7 @@ from __future__ import annotations
 import marshal
 import os
 import threading
+from array import array
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib.metadata import version
@@ -93,16 +95,58 @@ def frequency_languages() -> frozenset[str]:
     return frozenset(cached_table("languages", "wordfreq", build))
 
 
+@lru_cache(maxsize=1)
+def language_identifier():
+    """py3langid's identifier over its own packaged model, the model's arrays read
+    from the cache instead of decompressed (it answers as ``py3langid.classify``)."""
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
+
+    def build() -> dict:
+        from py3langid.langid import MODEL_DIR, MODEL_FILE
+        from py3langid.modelio import load_model
+
+        ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+        return {
+            "ptc": (ptc.tobytes(), str(ptc.dtype), ptc.shape),
+            "pc": (pc.tobytes(), str(pc.dtype), pc.shape),
+            "classes": list(classes),
+            "nextmove": (nextmove.typecode, nextmove.tobytes()),
+            "row": (row.typecode, row.tobytes()),
+            "output": list(output),
+        }
+
+    def numbers(data: bytes, dtype: str, shape: tuple) -> np.ndarray:
+        return np.frombuffer(data, dtype=dtype).reshape(shape)  # read-only: only read
+
+    def integers(typecode: str, data: bytes) -> array:
+        out = array(typecode)
+        out.frombytes(data)
+        return out
+
+    model = cached_table("langid", "py3langid", build)
+    return LanguageIdentifier(
+        numbers(*model["ptc"]),
+        numbers(*model["pc"]),
+        model["classes"],
+        integers(*model["nextmove"]),
+        model["output"],
+        tk_row=integers(*model["row"]),
+    )
+
+
 def prepare_tables(codes: Iterable[str]) -> list[Path]:
     """Build every table the engine reads for the wordfreq ``codes`` (at install time:
     the first extraction then loads them as any later one does)."""
     english_lemmas()
+    language_identifier()
     available = frequency_languages()
     wanted = [code for code in codes if code in available]
     for code in wanted:
         word_frequencies(code)
     return [
         table_path("lemmas-en", "lemminflect"),
+        table_path("langid", "py3langid"),
         table_path("languages", "wordfreq"),
         *(table_path(f"frequencies-{code}", "wordfreq") for code in wanted),
     ]
