@@ -148,6 +148,10 @@ _ACT_AD_STOPPED = ("siex.engine.languages", "STOP_LIST_TOPICS", {})
 # pages" → "landing", "search results" → "search")
 _PLURALS_STOPPED = ("siex.engine.languages", "STOP_LIST_HEADS", {})
 
+# as before 0.6.14: only an article after an inflected verb form tells it is a verb, not
+# a possessive ("Apple updates its policy" gave "apple updates")
+_ARTICLES_ONLY = ("siex.engine.candidates", "OBJECT_OPENERS", frozenset({"a", "an", "the"}))
+
 
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
@@ -211,6 +215,9 @@ RULES_OFF = {
     "plurals-stopped": [_PLURALS_STOPPED],
     "engine-0.6.12": [_PLURALS_STOPPED],
     "statistical-engine-0.6.12": [_PLURALS_STOPPED],
+    "articles-only": [_ARTICLES_ONLY],
+    "engine-0.6.13": [_ARTICLES_ONLY],  # 0.6.14 added that one change
+    "statistical-engine-0.6.13": [_ARTICLES_ONLY],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

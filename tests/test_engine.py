@@ -1072,6 +1072,20 @@ def test_a_phrase_at_a_verbs_edge_is_no_keyword():
     assert not any(t.startswith("models ") for t in lower), texts
 
 
+def test_a_verb_before_a_possessive_is_no_keyword():
+    """A verb's object opens with a possessive as often as with an article: 'the company
+    updates its policy' and 'the mayor signs her bill' give no 'company updates' or
+    'mayor signs'; 'software updates', never before one, stays a keyword."""
+    text = (
+        "The company updates its privacy policy every year, and the company updates its "
+        "app store rules too. Software updates fix bugs; software updates ship monthly. "
+        "The mayor signs her budget bill."
+    )
+    lower = [t.lower() for t in statistical_keywords(text, "en", top_k=30)]
+    assert {"software updates", "privacy policy", "budget bill", "company"} <= set(lower), lower
+    assert not {"updates", "company updates", "mayor signs", "signs"} & set(lower), lower
+
+
 def test_a_stop_word_adjective_opens_a_term_the_text_repeats():
     """'small', 'free', 'home' and 'side' are on the English stop list, yet 'small
     business', 'free shipping', 'home insurance' and 'side effects' are the topics of

@@ -21,6 +21,7 @@ from siex.engine.languages import LanguageKit
 from siex.engine.wordclass import (
     ARTICLES,
     DETERMINERS,
+    OBJECT_OPENERS,
     SUBJECT_PRONOUNS,
     can_modify,
     can_open_name,
@@ -79,9 +80,10 @@ class Candidate:
     determined: int = 0  # occurrences right after an article or possessive ("the operating system")
     headline: int = 0  # occurrences inside a Title Case line, whose capitals say nothing
     # occurrences right after an English subject pronoun ("which models user behaviour")
-    # or right before an article ("services remains a challenge"): a verb's edge
+    # or right before an article or possessive ("services remains a challenge", "Apple
+    # updates its policy"): a verb's edge
     after_subject: int = 0
-    before_article: int = 0
+    before_object: int = 0
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # ``text``, kept once read: filters, scorer and list all ask, after counting ends
     _text: str = field(default="", repr=False, compare=False)
@@ -399,7 +401,7 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
     # A run's tokens are consecutive, so each span is the previous one plus a token:
     # its stems, surface and name-ness are extended rather than recomputed.
     last = run[-1]
-    last_before_article = last + 1 < len(tokens) and tokens[last + 1].stem in ARTICLES
+    last_before_object = last + 1 < len(tokens) and tokens[last + 1].stem in OBJECT_OPENERS
     for a, start in enumerate(run):
         first = tokens[start]
         if first.kind not in _WORDS:
@@ -450,5 +452,5 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
                 cand.headline += 1
             if after_subject:
                 cand.after_subject += 1
-            if end == last and last_before_article:
-                cand.before_article += 1
+            if end == last and last_before_object:
+                cand.before_object += 1

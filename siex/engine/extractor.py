@@ -36,7 +36,7 @@ from siex.engine.wordclass import (
 )
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.13"
+ENGINE_VERSION = "0.6.14"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -483,10 +483,10 @@ def _head_out_of_place(words: tuple[str, ...], heads_only: frozenset[str]) -> bo
 
 def _verb_at_edge(cand: Candidate, words: tuple[str, ...], lang: str) -> bool:
     """Mostly written as a clause's piece: it ends in an inflected verb form right before
-    an article ("services remains a challenge"; "case study" ends in a base form),
-    or opens, two words or more, with a possible verb right after a subject pronoun
-    ("which models user behaviour")."""
-    if cand.before_article * 2 >= cand.count and is_inflected_verb(words[-1], lang):
+    an article or a possessive ("services remains a challenge", "Apple updates its
+    policy"; "case study" ends in a base form), or opens, two words or more, with a
+    possible verb right after a subject pronoun ("which models user behaviour")."""
+    if cand.before_object * 2 >= cand.count and is_inflected_verb(words[-1], lang):
         return True
     return len(words) >= 2 and cand.after_subject * 2 >= cand.count and can_be_verb(words[0], lang)
 

@@ -54,9 +54,11 @@ DETERMINERS = frozenset(
     "a an the this that these those my your his her its our their each every such".split()  # noqa: SIM905
 )
 
-# English: a noun phrase is seldom right before an article or right after a subject
-# pronoun; a verb often is ("services remains a challenge", "which models user behaviour").
+# English: a noun phrase is seldom right before an article or a possessive (where a
+# verb's object opens) or right after a subject pronoun; a verb often is ("services
+# remains a challenge", "Apple updates its policy", "which models user behaviour").
 ARTICLES = frozenset({"a", "an", "the"})
+OBJECT_OPENERS = ARTICLES | frozenset("my your his her its our their".split())  # noqa: SIM905
 SUBJECT_PRONOUNS = frozenset("i we you he she it they which who".split())  # noqa: SIM905
 
 
