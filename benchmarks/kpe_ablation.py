@@ -152,6 +152,9 @@ _PLURALS_STOPPED = ("siex.engine.languages", "STOP_LIST_HEADS", {})
 # a possessive ("Apple updates its policy" gave "apple updates")
 _ARTICLES_ONLY = ("siex.engine.candidates", "OBJECT_OPENERS", frozenset({"a", "an", "the"}))
 
+# as before 0.6.15: a date or a day alone is a keyword ("Monday", "11 April 2011")
+_DATES_KEPT = ("siex.engine.extractor", "_only_dates", lambda text, kit: False)
+
 
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
@@ -218,6 +221,9 @@ RULES_OFF = {
     "articles-only": [_ARTICLES_ONLY],
     "engine-0.6.13": [_ARTICLES_ONLY],  # 0.6.14 added that one change
     "statistical-engine-0.6.13": [_ARTICLES_ONLY],
+    "dates-kept": [_DATES_KEPT],
+    "engine-0.6.14": [_DATES_KEPT],  # 0.6.15 added that one rule
+    "statistical-engine-0.6.14": [_DATES_KEPT],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

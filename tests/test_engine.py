@@ -1086,6 +1086,27 @@ def test_a_verb_before_a_possessive_is_no_keyword():
     assert not {"updates", "company updates", "mayor signs", "signs"} & set(lower), lower
 
 
+def test_a_day_or_a_date_alone_is_no_keyword():
+    """'Friday', 'March' and '25 November 2011' say when, not what: no keyword alone, in
+    any language; 'Black Friday' and 'Cyber Monday' are keywords, and so is a protest
+    'march', written as the common word it also is."""
+    english = (
+        "Black Friday deals start on Friday. Black Friday and Cyber Monday ran from "
+        "25 November 2011 to Monday. In March the civil rights march reached the capital; "
+        "the march was peaceful, and a second march followed."
+    )
+    lower = [t.lower() for t in statistical_keywords(english, "en", top_k=40)]
+    assert {"black friday", "cyber monday", "march", "civil rights"} <= set(lower), lower
+    assert not {"friday", "monday", "25 november 2011", "november 2011"} & set(lower), lower
+    french = (
+        "Le salon des vins se tient du lundi au vendredi, en mars. Lundi 11 avril, les "
+        "exposants présentent leurs vins. Le salon des vins ouvre lundi en mars."
+    )
+    lower = [t.lower() for t in statistical_keywords(french, "fr", top_k=40)]
+    assert "salon" in lower, lower
+    assert not {"lundi", "mars", "vendredi", "lundi 11 avril", "11 avril"} & set(lower), lower
+
+
 def test_a_stop_word_adjective_opens_a_term_the_text_repeats():
     """'small', 'free', 'home' and 'side' are on the English stop list, yet 'small
     business', 'free shipping', 'home insurance' and 'side effects' are the topics of

@@ -97,7 +97,7 @@ def test_a_warm_process_reads_plain_words_without_loading_the_packages():
         "tokens = tokenize('Drip irrigation saves water in small gardens.', kit)\n"
         "assert [kit.rarity(t.surface) for t in tokens if t.kind == 'C']\n"
         "assert find_candidates(tokens, 4)\n"
-        "print(sorted(m for m in ('lemminflect', 'wordfreq', 'py3langid') if m in sys.modules))\n"
+        "print(sorted(m for m in ('lemminflect', 'wordfreq', 'py3langid', 'babel') if m in sys.modules))\n"
     )
     for _ in range(2):  # the first run may build the tables; the second must only read them
         out = subprocess.run(
@@ -150,6 +150,17 @@ def test_a_warm_process_detects_a_language_without_decompressing_the_model():
         assert out.stdout.strip() == "sv"
 
 
+def test_the_calendar_names_are_cldrs_in_both_forms():
+    assert {"monday", "sunday", "january", "march", "december"} <= lexicon_cache.calendar_names(
+        "en"
+    )
+    assert {"måndag", "januari", "mars"} <= lexicon_cache.calendar_names("sv")
+    finnish = lexicon_cache.calendar_names("fi")  # running text and stand-alone forms
+    assert {"tammikuuta", "tammikuu", "maanantai"} <= finnish
+    assert len(lexicon_cache.calendar_names("de")) == 19  # 7 days, 12 months
+    assert lexicon_cache.calendar_names("xx") == frozenset()  # a locale CLDR lacks
+
+
 def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):
     env = {**os.environ, "SIEX_MODEL_CACHE": str(tmp_path)}
     script = (
@@ -160,8 +171,15 @@ def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
     )
     paths = [Path(line) for line in out.stdout.split()]
-    names = sorted(
-        p.name.split("-wordfreq")[0].split("-lemminflect")[0].split("-py3")[0] for p in paths
-    )
-    assert names == ["frequencies-de", "frequencies-en", "langid", "languages", "lemmas-en"]
+    names = sorted(p.name.split("-")[0] + "-" + p.name.split("-")[1] for p in paths)
+    assert names == [
+        "calendar-de",
+        "calendar-en",
+        "calendar-xx",
+        "frequencies-de",
+        "frequencies-en",
+        "langid-py3langid",
+        "languages-wordfreq",
+        "lemmas-en",
+    ]
     assert all(p.is_file() and p.parent == tmp_path / "lexicons" for p in paths)

@@ -36,7 +36,7 @@ from siex.engine.wordclass import (
 )
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.14"
+ENGINE_VERSION = "0.6.15"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -458,9 +458,11 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     # "new method", "good way" in passing; "small business" said twice is a term
     if cand.opens_with_modifier and cand.count < 2:
         return False
+    if _only_dates(cand, kit):  # "Monday", "11 April 2011"; not "Black Friday"
+        return False
+    words = tuple(cand.text.lower().split())
     if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
         return True
-    words = tuple(cand.text.lower().split())
     lang = kit.code
     if _head_out_of_place(words, kit.heads_only):
         return False
@@ -472,6 +474,21 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     if cand.determined == 0 and opens_with_verb(words, lang):
         return False
     return not ends_with_verb(words, lang)
+
+
+def _only_dates(cand: Candidate, kit: LanguageKit) -> bool:
+    """A date or a day, nothing else: names of days and months, and numbers. A name that
+    is also a word of the language is a date only when mostly written with a capital
+    ("in March", not "the protest march")."""
+    words = cand.text.lower().split()
+    if not any(w in kit.calendar for w in words):
+        return False
+    if not all(w in kit.calendar or w.strip(".,").isdigit() for w in words):
+        return False
+    if any(w in kit.calendar and is_common_word(w, kit.code) for w in words):
+        capitals = sum(n for surface, n in cand.surfaces.items() if surface[:1].isupper())
+        return capitals * 2 > cand.count
+    return True
 
 
 def _head_out_of_place(words: tuple[str, ...], heads_only: frozenset[str]) -> bool:

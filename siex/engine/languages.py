@@ -12,6 +12,7 @@ import snowballstemmer
 import stopwordsiso
 
 from siex.engine.lexicon_cache import (
+    calendar_names,
     frequency_languages,
     language_identifier,
     word_frequencies,
@@ -94,6 +95,8 @@ class LanguageKit:
     elisions: frozenset[str] = field(default_factory=frozenset)
     # words that only end a phrase of two or more: "search results", not "results show"
     heads_only: frozenset[str] = field(default_factory=frozenset)
+    # the days' and months' names: "Monday" or "11 April 2011" alone is no keyword
+    calendar: frozenset[str] = field(default_factory=frozenset)
     has_frequencies: bool = False
 
     @property
@@ -159,6 +162,7 @@ def language_kit(lang: str) -> LanguageKit:
         stem=stem,
         elisions=ELISIONS.get(code, frozenset()),
         heads_only=heads,
+        calendar=calendar_names(freq_code),
         has_frequencies=freq_code in frequency_languages(),
     )
 

@@ -135,18 +135,43 @@ def language_identifier():
     )
 
 
+@lru_cache(maxsize=64)
+def calendar_names(locale: str) -> frozenset[str]:
+    """The names of the days and months in ``locale`` (Babel's CLDR data, lower-cased, in
+    their running-text and stand-alone forms: Finnish "tammikuuta" and "tammikuu")."""
+
+    def build() -> dict:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            data = Locale.parse(locale)
+        except (UnknownLocaleError, ValueError):
+            return {}
+        names = {}
+        for table in (data.days, data.months):
+            for context in ("format", "stand-alone"):
+                names.update(dict.fromkeys(n.lower() for n in table[context]["wide"].values()))
+        return names
+
+    return frozenset(cached_table(f"calendar-{locale}", "babel", build))
+
+
 def prepare_tables(codes: Iterable[str]) -> list[Path]:
     """Build every table the engine reads for the wordfreq ``codes`` (at install time:
     the first extraction then loads them as any later one does)."""
     english_lemmas()
     language_identifier()
+    codes = list(codes)
     available = frequency_languages()
     wanted = [code for code in codes if code in available]
     for code in wanted:
         word_frequencies(code)
+    for code in codes:
+        calendar_names(code)
     return [
         table_path("lemmas-en", "lemminflect"),
         table_path("langid", "py3langid"),
         table_path("languages", "wordfreq"),
         *(table_path(f"frequencies-{code}", "wordfreq") for code in wanted),
+        *(table_path(f"calendar-{code}", "babel") for code in codes),
     ]
