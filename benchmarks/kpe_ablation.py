@@ -153,7 +153,7 @@ _PLURALS_STOPPED = ("siex.engine.languages", "STOP_LIST_HEADS", {})
 _ARTICLES_ONLY = ("siex.engine.candidates", "OBJECT_OPENERS", frozenset({"a", "an", "the"}))
 
 # as before 0.6.15: a date or a day alone is a keyword ("Monday", "11 April 2011")
-_DATES_KEPT = ("siex.engine.extractor", "_only_dates", lambda text, kit: False)
+_DATES_KEPT = ("siex.engine.extractor", "_only_dates", lambda cand, words, kit: False)
 
 
 def _encoder_quantized(quantize):

@@ -159,6 +159,7 @@ def test_the_calendar_names_are_cldrs_in_both_forms():
     assert {"tammikuuta", "tammikuu", "maanantai"} <= finnish
     assert len(lexicon_cache.calendar_names("de")) == 19  # 7 days, 12 months
     assert lexicon_cache.calendar_names("xx") == frozenset()  # a locale CLDR lacks
+    assert lexicon_cache.calendar_names("und") == frozenset()  # no language: no names
 
 
 def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):

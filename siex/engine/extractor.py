@@ -458,9 +458,9 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     # "new method", "good way" in passing; "small business" said twice is a term
     if cand.opens_with_modifier and cand.count < 2:
         return False
-    if _only_dates(cand, kit):  # "Monday", "11 April 2011"; not "Black Friday"
-        return False
     words = tuple(cand.text.lower().split())
+    if _only_dates(cand, words, kit):  # "Monday", "11 April 2011"; not "Black Friday"
+        return False
     if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
         return True
     lang = kit.code
@@ -476,11 +476,10 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     return not ends_with_verb(words, lang)
 
 
-def _only_dates(cand: Candidate, kit: LanguageKit) -> bool:
+def _only_dates(cand: Candidate, words: tuple[str, ...], kit: LanguageKit) -> bool:
     """A date or a day, nothing else: names of days and months, and numbers. A name that
     is also a word of the language is a date only when mostly written with a capital
     ("in March", not "the protest march")."""
-    words = cand.text.lower().split()
     if not any(w in kit.calendar for w in words):
         return False
     if not all(w in kit.calendar or w.strip(".,").isdigit() for w in words):

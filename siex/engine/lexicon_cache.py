@@ -143,6 +143,8 @@ def calendar_names(locale: str) -> frozenset[str]:
     def build() -> dict:
         from babel import Locale, UnknownLocaleError
 
+        if locale == "und":  # CLDR's root locale would answer with English names
+            return {}
         try:
             data = Locale.parse(locale)
         except (UnknownLocaleError, ValueError):
