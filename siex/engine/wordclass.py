@@ -49,16 +49,18 @@ CLOSED_CLASS_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
+ARTICLES = frozenset({"a", "an", "the"})
+POSSESSIVES = frozenset("my your his her its our their".split())  # noqa: SIM905
+
 # English articles, demonstratives and possessives: the phrase after one is a noun phrase.
-DETERMINERS = frozenset(
-    "a an the this that these those my your his her its our their each every such".split()  # noqa: SIM905
+DETERMINERS = (
+    ARTICLES | POSSESSIVES | frozenset("this that these those each every such".split())  # noqa: SIM905
 )
 
 # English: a noun phrase is seldom right before an article or a possessive (where a
 # verb's object opens) or right after a subject pronoun; a verb often is ("services
 # remains a challenge", "Apple updates its policy", "which models user behaviour").
-ARTICLES = frozenset({"a", "an", "the"})
-OBJECT_OPENERS = ARTICLES | frozenset("my your his her its our their".split())  # noqa: SIM905
+OBJECT_OPENERS = ARTICLES | POSSESSIVES
 SUBJECT_PRONOUNS = frozenset("i we you he she it they which who".split())  # noqa: SIM905
 
 
