@@ -156,6 +156,26 @@ _ARTICLES_ONLY = ("siex.engine.candidates", "OBJECT_OPENERS", frozenset({"a", "a
 _DATES_KEPT = ("siex.engine.extractor", "_only_dates", lambda cand, words, kit: False)
 
 
+# as before 0.6.16: no word classes outside English, so "bergvärmepump ger" and
+# "buscadores depende" were phrases; German phrases could end in a verb ("kauft")
+_NO_TREEBANK_CLASSES = ("siex.engine.wordclass", "TREEBANK_LANGUAGES", frozenset())
+_GERMAN_LOWER_ENDS = ("siex.engine.extractor", "_ends_lower_case", lambda cand: False)
+
+
+def _decimals_split(name: str):
+    """The tokenizer before 0.6.16, where "4.7" was "4", a sentence's end and "7"."""
+    import re
+
+    from siex.engine.candidates import _ADDRESS
+
+    words = r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]"
+    pattern = re.compile(_ADDRESS + "|" + words if name == "_TOKEN_OR_ADDRESS" else words)
+    return ("siex.engine.candidates", name, pattern)
+
+
+_DECIMALS_SPLIT = [_decimals_split("_TOKEN"), _decimals_split("_TOKEN_OR_ADDRESS")]
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -224,6 +244,12 @@ RULES_OFF = {
     "dates-kept": [_DATES_KEPT],
     "engine-0.6.14": [_DATES_KEPT],  # 0.6.15 added that one rule
     "statistical-engine-0.6.14": [_DATES_KEPT],
+    "no-treebank-classes": [_NO_TREEBANK_CLASSES],
+    "german-lower-ends": [_GERMAN_LOWER_ENDS],
+    "decimals-split": _DECIMALS_SPLIT,
+    "statistical-decimals-split": _DECIMALS_SPLIT,
+    "engine-0.6.15": [_NO_TREEBANK_CLASSES, _GERMAN_LOWER_ENDS, *_DECIMALS_SPLIT],
+    "statistical-engine-0.6.15": [_NO_TREEBANK_CLASSES, _GERMAN_LOWER_ENDS, *_DECIMALS_SPLIT],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

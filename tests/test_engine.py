@@ -1145,3 +1145,117 @@ def test_an_adverb_the_lexicon_lacks_is_no_keyword():
     texts = statistical_keywords(text, "en", top_k=15)
     assert "affordably" not in texts, texts
     assert "assembly" in texts or "raised bed assembly" in texts, texts
+
+
+def test_a_verb_is_no_part_of_a_keyword_in_the_treebank_languages():
+    """Universal Dependencies treebanks name the verbs of nine more languages: 'ger' and
+    'kräver' (sv), 'obtener' (es), 'disse' (pt), 'ouvre' (fr) make a phrase a clause's
+    piece, no keyword ('bergvärmepumpen ger', 'vins ouvre'); the nouns stay."""
+    texts = {
+        "sv": (
+            "Bergvärmepumpen ger låg driftkostnad. Bergvärmepumpen ger värme hela året. "
+            "Bergvärmepumpen kräver borrning, och borrning kräver tillstånd.",
+            {"ger", "kräver"},
+            "bergvärmepumpen",
+        ),
+        "es": (
+            "Los datos estructurados sirven para obtener resultados enriquecidos. Para "
+            "obtener resultados enriquecidos hay que revisar los datos estructurados.",
+            {"obtener"},
+            "datos estructurados",
+        ),
+        "pt": (
+            "O ministro disse que o orçamento vai subir. O ministro disse ainda que o "
+            "orçamento da saúde é prioridade.",
+            {"disse"},
+            "orçamento",
+        ),
+        "fr": (
+            "Le salon des vins ouvre lundi. Le salon des vins ouvre ses portes aux "
+            "exposants, et le salon des vins accueille le public.",
+            {"ouvre"},
+            "salon",
+        ),
+    }
+    for lang, (text, verbs, noun) in texts.items():
+        lower = [k.lower() for k in statistical_keywords(text, lang, top_k=40)]
+        assert any(k.startswith(noun) for k in lower), (lang, lower)
+        assert not [k for k in lower if verbs & set(k.split())], (lang, lower)
+
+
+def test_an_adjective_ends_a_phrase_only_where_it_follows_the_noun():
+    """Romance adjectives follow the noun ('política económica', 'énergie nucléaire'),
+    Nordic ones precede it, so 'bostad ny' is no phrase; an adjective alone
+    ('nucléaire', 'económica') is no keyword anywhere."""
+    from siex.engine.wordclass import keeps_phrase
+
+    assert keeps_phrase(("política", "económica"), "es")
+    assert keeps_phrase(("énergie", "nucléaire"), "fr")
+    assert not keeps_phrase(("económica",), "es")
+    assert not keeps_phrase(("nucléaire",), "fr")
+    assert not keeps_phrase(("bostad", "ny"), "sv")
+    assert keeps_phrase(("ny", "bostad"), "sv")
+    text = (
+        "La energía nucléaire divide. L'énergie nucléaire reste la première source "
+        "d'électricité, et l'énergie nucléaire coûte cher. Le nucléaire est débattu."
+    )
+    lower = [k.lower() for k in statistical_keywords(text, "fr", top_k=40)]
+    assert "énergie nucléaire" in lower, lower
+    assert "nucléaire" not in lower, lower
+
+
+def test_a_german_phrase_ends_in_a_capitalized_noun():
+    """German writes every noun with a capital, so a phrase whose last word the text
+    never capitalizes ends in a verb, adjective or adverb: 'Balkonkraftwerk kauft',
+    'Module sicher befestigen' and 'sicher' are no keywords. A text written all in
+    small letters says nothing by its capitals and keeps its phrases."""
+    text = (
+        "Wer ein Balkonkraftwerk kauft, sollte die Module sicher befestigen. Das "
+        "Balkonkraftwerk kauft man im Fachhandel. Die Module sicher befestigen: das "
+        "ist Pflicht für Mieter. Mieter dürfen ein Balkonkraftwerk betreiben."
+    )
+    keywords = statistical_keywords(text, "de", top_k=40)
+    assert "Balkonkraftwerk" in keywords and "Mieter" in keywords, keywords
+    ends = {k.lower().split()[-1] for k in keywords}
+    assert not ends & {"kauft", "befestigen", "sicher", "betreiben"}, keywords
+    lower_case = [k.lower() for k in statistical_keywords(text.lower(), "de", top_k=40)]
+    assert {"mieter", "fachhandel", "pflicht"} <= set(lower_case), lower_case
+
+
+def test_the_treebank_table_holds_verbs_adjectives_and_adverbs_only():
+    """The packaged table (tools/build_word_classes.py over UD treebanks) has every
+    treebank language, knows their commonest verbs, and leaves nouns out, even those
+    that are verb forms too ('casa', 'ayuda'); English and unknown languages have none."""
+    from siex.engine.wordclass import TREEBANK_LANGUAGES, treebank_classes
+
+    for lang in TREEBANK_LANGUAGES:
+        table = treebank_classes(lang)
+        assert len(table) >= 500, lang
+        assert set("".join(table.values())) <= set("ARV"), lang
+    verbs = {"sv": "ger", "da": "har", "no": "har", "fi": "oli", "nl": "heeft",
+             "fr": "peut", "es": "obtener", "it": "è", "pt": "disse"}  # fmt: skip
+    assert {lang: treebank_classes(lang).get(w) for lang, w in verbs.items()} == {
+        lang: "V" for lang in verbs
+    }
+    assert "casa" not in treebank_classes("pt") and "ayuda" not in treebank_classes("es")
+    assert treebank_classes("en") == {} and treebank_classes("xx") == {}
+
+
+def test_a_decimal_point_is_no_sentence_end_and_a_quantity_no_keyword():
+    """'4.7' was '4', a sentence's end and '7', so 'Web 2.0' came out as 'web 2' and
+    '1,500-watt motor' as '500-watt motor'. A number with a point or a comma is one
+    token: a name's version stays in the phrase ('Web 2.0', 'Ubuntu 12.10'), a quantity
+    or a reference does not ('rated 4.7 stars', 'doi 10.1073 pnas')."""
+    text = (
+        "The ProBlend pairs a 1,500-watt motor with six programs; the 1,500-watt motor "
+        "crushes ice. Buyers rated 4.7 stars, and reviewers rated 4.7 stars again. "
+        "Agencies use Web 2.0 tools: Web 2.0 tools run on Ubuntu 12.10, and Ubuntu 12.10 "
+        "is free. See doi 10.1073 pnas for the study of doi 10.1073 pnas."
+    )
+    keywords = statistical_keywords(text, "en", top_k=40)
+    lower = [k.lower() for k in keywords]
+    assert "1,500-watt motor" in lower, keywords
+    assert any(k.startswith("web 2.0") for k in lower), keywords
+    assert any(k.startswith("ubuntu 12.10") for k in lower), keywords
+    assert not [k for k in lower if k.startswith(("500-watt", "web 2 ", "ubuntu 12 "))], keywords
+    assert not [k for k in lower if "4.7" in k or "10.1073" in k or k in ("web 2", "7 stars")]

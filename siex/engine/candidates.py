@@ -33,9 +33,12 @@ from siex.engine.wordclass import (
 # no keywords. A trailing full stop or comma is the sentence's, not the address's.
 _ADDRESS = r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]*[^\s<>\"'()\[\]{}.,;:!?]|[\w.+-]++@\w[\w-]*(?:\.[\w-]+)+"
 _WEB_ADDRESS = re.compile(_ADDRESS, re.UNICODE)
-# Words (letters/digits, inner hyphens or apostrophes), sentence ends, other punctuation;
-# addresses first where a text has any (looking for them costs a sixth of tokenizing).
-_WORDS_AND_MARKS = r"\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]"
+# Numbers with inner points or commas ("4.7", "1,500-watt", "Web 2.0": a decimal point is
+# no sentence's end), words (letters/digits, inner hyphens or apostrophes), sentence
+# ends, other punctuation; addresses first where a text has any (looking for them costs
+# a sixth of tokenizing).
+_NUMBER = r"\d+(?:[.,]\d+)+\w*(?:[-'’]\w+)*"
+_WORDS_AND_MARKS = _NUMBER + r"|\w+(?:[-'’]\w+)*|[.!?;:\n]+|[^\w\s]"
 _TOKEN = re.compile(_WORDS_AND_MARKS, re.UNICODE)
 _TOKEN_OR_ADDRESS = re.compile(_ADDRESS + "|" + _WORDS_AND_MARKS, re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
@@ -157,7 +160,21 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
     _mark_title_case(tokens)
     _open_names(tokens, kit)
     _read_acronyms(tokens, kit)
+    _read_quantities(tokens)
     return tokens
+
+
+def _read_quantities(tokens: list[Token]) -> None:
+    """A number with a decimal point or a thousands separator is a quantity ("4.7 out
+    of 5", "$4.2 million", "7,7 millions") or a reference ("doi 10.1073"), no part of a
+    phrase, except as a name's version: "Web 2.0", "Ubuntu 12.10", "iOS 17.2"."""
+    for i, token in enumerate(tokens):
+        if token.kind != NUMBER or not any(mark in token.surface for mark in ".,"):
+            continue
+        before = tokens[i - 1] if i else None
+        named = before is not None and before.kind == CONTENT
+        if not (named and (before.surface[0].isupper() or _inner_capital(before))):
+            token.kind = BREAK
 
 
 def _read_acronyms(tokens: list[Token], kit: LanguageKit) -> None:
@@ -279,7 +296,7 @@ def _classify(word: str, kit: LanguageKit, at_start: bool) -> Token:
 @lru_cache(maxsize=500_000)
 def _word_class(lower: str, kit: LanguageKit) -> tuple[str, str]:
     """Kind and stem of a lower-cased word (cached: words repeat across documents)."""
-    if lower.replace("-", "").replace(".", "").isdigit():
+    if lower.replace("-", "").replace(".", "").replace(",", "").isdigit():
         return NUMBER, lower
     if lower in kit.stopwords and can_modify(lower, kit.code):
         return MODIFIER, kit.stem(lower)

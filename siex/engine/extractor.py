@@ -36,7 +36,7 @@ from siex.engine.wordclass import (
 )
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.15"
+ENGINE_VERSION = "0.6.16"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -322,9 +322,16 @@ class KeywordExtractor:
         text, lang, kit, candidates, length = self._candidates(doc)
         corpus = doc.get("corpus") or self.corpus
         name_words = _name_words(candidates.values())
+        # German writes every noun with a capital, so a phrase ending in a word it never
+        # capitalizes ends in a verb, adjective or adverb (unless nothing is capitalized)
+        nouns_capitalized = kit.code in NOUN_CAPITALS and any(
+            c.capitalized for c in candidates.values()
+        )
         scored = []
         for c in candidates.values():
             if not _is_keyphrase_like(c, kit) or _headline_around_name(c, name_words):
+                continue
+            if nouns_capitalized and _ends_lower_case(c):
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit, length) * weight, weight))
@@ -474,6 +481,12 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     if cand.determined == 0 and opens_with_verb(words, lang):
         return False
     return not ends_with_verb(words, lang)
+
+
+def _ends_lower_case(cand: Candidate) -> bool:
+    """Every time the text writes it, its last word starts with a small letter:
+    "Balkonkraftwerk kauft", "Module sicher befestigen", "sicher"."""
+    return all(surface.rsplit(None, 1)[-1][:1].islower() for surface in cand.surfaces)
 
 
 def _only_dates(cand: Candidate, words: tuple[str, ...], kit: LanguageKit) -> bool:

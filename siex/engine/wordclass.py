@@ -14,23 +14,37 @@ the text writes a word tells a verb too: one that can be a verb right after a su
 pronoun ("which models user behaviour"), or an inflected verb form right before an
 article ("services remains a challenge"; not a base form: "case study"), is a verb,
 and a phrase with it at that edge is dropped.
-Words the lexicon does not know (names, jargon) are kept. Other languages have no
-packaged lexicon here and keep every span.
+Words the lexicon does not know (names, jargon) are kept.
 
-The lexicon also corrects the stop list: stopwords-iso's English list (1,298 words)
+The English lexicon also corrects the stop list: stopwords-iso's English list (1,298 words)
 holds topics such as "information", "web", "page", "site" and "research", which would
 split "web page" or "information architecture" apart; it says which stop-list
 words may open a phrase as modifiers ("small business", "home insurance") and which
 may open a name written in capitals ("New Zealand", "Great Barrier Reef").
+
+Nine of the plan's other languages (da, es, fi, fr, it, nl, no, pt, sv) take their word
+classes from Universal Dependencies treebanks (``data/word_classes.tsv.gz``, built by
+``tools/build_word_classes.py``): the forms tagged there only as verbs, adjectives or
+adverbs. A phrase holding a verb-only form ("ger", "disse", "obtener") is a clause's
+piece, and one ending in an adjective or adverb is no noun phrase, except that in the
+Romance languages an adjective follows its noun ("datos estructurados"), so there only
+an adjective alone is dropped. German needs no lexicon (its nouns are capitalized: see
+the extractor); any other language keeps every span.
 """
 
 from __future__ import annotations
 
+import gzip
 from functools import lru_cache
+from importlib.resources import files
 
 from siex.engine.lexicon_cache import english_lemmas
 
 LEXICON_LANGUAGES = frozenset({"en"})
+# Languages with a treebank table of verb-, adjective- and adverb-only forms.
+TREEBANK_LANGUAGES = frozenset({"da", "es", "fi", "fr", "it", "nl", "no", "pt", "sv"})
+# Where an adjective follows its noun ("datos estructurados", "vins rouges").
+ADJECTIVES_FOLLOW = frozenset({"es", "fr", "it", "pt"})
 # English closed classes: pronouns, determiners, wh-words, conjunctions. The lexicon
 # files many of them as nouns ("something", "which", "or"); they are never topics.
 CLOSED_CLASS_WORDS = frozenset(
@@ -66,6 +80,8 @@ SUBJECT_PRONOUNS = frozenset("i we you he she it they which who".split())  # noq
 
 def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
     """False for a lower-cased phrase that cannot be a noun phrase in ``lang``."""
+    if lang in TREEBANK_LANGUAGES:
+        return _keeps_treebank_phrase(words, lang)
     if lang not in LEXICON_LANGUAGES:
         return True
     last = len(words) - 1
@@ -80,6 +96,32 @@ def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
         if i == last and classes <= {"ADJ", "ADV", "VERB"} and not _is_ing_form(word):
             return False
     return True
+
+
+def _keeps_treebank_phrase(words: tuple[str, ...], lang: str) -> bool:
+    """No verb-only form anywhere ("bergvärmepump ger", "ministro disse"), and no
+    adjective or adverb at the end, but for an adjective after a Romance noun."""
+    classes = treebank_classes(lang)
+    if any(classes.get(word) == "V" for word in words):
+        return False
+    last = classes.get(words[-1])
+    if last is None:
+        return True
+    return lang in ADJECTIVES_FOLLOW and len(words) > 1 and "A" in last
+
+
+@lru_cache(maxsize=16)
+def treebank_classes(lang: str) -> dict[str, str]:
+    """The forms of ``lang`` its treebanks tag only as verbs (V), adjectives or
+    participles (A) or adverbs (R), each with its classes ("AR"); {} for others."""
+    table: dict[str, str] = {}
+    prefix = f"{lang}\t"
+    data = files("siex.engine").joinpath("data", "word_classes.tsv.gz").read_bytes()
+    for line in gzip.decompress(data).decode("utf-8").splitlines():
+        if line.startswith(prefix):
+            _lang, form, classes = line.split("\t")
+            table[form] = classes
+    return table
 
 
 def _is_ing_form(word: str) -> bool:
