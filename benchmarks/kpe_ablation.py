@@ -160,6 +160,12 @@ _DATES_KEPT = ("siex.engine.extractor", "_only_dates", lambda cand, words, kit: 
 # "buscadores depende" were phrases; German phrases could end in a verb ("kauft")
 _NO_TREEBANK_CLASSES = ("siex.engine.wordclass", "TREEBANK_LANGUAGES", frozenset())
 _GERMAN_LOWER_ENDS = ("siex.engine.extractor", "_ends_lower_case", lambda cand: False)
+# as before 0.6.16: an -ed or -en participle also before a number ("voted 7-2")
+_PARTICIPLES_BEFORE_NUMBERS = (
+    "siex.engine.wordclass",
+    "_modifies_next",
+    lambda words, i: i + 1 < len(words) and words[i].endswith(("ed", "en")),
+)
 
 
 def _decimals_split(name: str):
@@ -174,6 +180,14 @@ def _decimals_split(name: str):
 
 
 _DECIMALS_SPLIT = [_decimals_split("_TOKEN"), _decimals_split("_TOKEN_OR_ADDRESS")]
+
+
+_ENGINE_0_6_15 = [
+    _NO_TREEBANK_CLASSES,
+    _GERMAN_LOWER_ENDS,
+    *_DECIMALS_SPLIT,
+    _PARTICIPLES_BEFORE_NUMBERS,
+]
 
 
 def _encoder_quantized(quantize):
@@ -248,8 +262,9 @@ RULES_OFF = {
     "german-lower-ends": [_GERMAN_LOWER_ENDS],
     "decimals-split": _DECIMALS_SPLIT,
     "statistical-decimals-split": _DECIMALS_SPLIT,
-    "engine-0.6.15": [_NO_TREEBANK_CLASSES, _GERMAN_LOWER_ENDS, *_DECIMALS_SPLIT],
-    "statistical-engine-0.6.15": [_NO_TREEBANK_CLASSES, _GERMAN_LOWER_ENDS, *_DECIMALS_SPLIT],
+    "participles-before-numbers": [_PARTICIPLES_BEFORE_NUMBERS],
+    "engine-0.6.15": _ENGINE_0_6_15,
+    "statistical-engine-0.6.15": _ENGINE_0_6_15,
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

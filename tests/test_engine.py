@@ -1259,3 +1259,30 @@ def test_a_decimal_point_is_no_sentence_end_and_a_quantity_no_keyword():
     assert any(k.startswith("ubuntu 12.10") for k in lower), keywords
     assert not [k for k in lower if k.startswith(("500-watt", "web 2 ", "ubuntu 12 "))], keywords
     assert not [k for k in lower if "4.7" in k or "10.1073" in k or k in ("web 2", "7 stars")]
+
+
+def test_a_german_keyword_keeps_its_capitals():
+    """German capitalizes every noun, so a keyword is shown as the text writes it:
+    'Photovoltaik' (only ever at a sentence's start), 'erneuerbare Energien' (its
+    adjective's capital at a sentence's start is the sentence's), not lower-cased."""
+    text = (
+        "Photovoltaik lohnt sich für Mieter. Erneuerbare Energien senken die Kosten. "
+        "Wer erneuerbare Energien nutzt, spart Geld. Photovoltaik ist günstig."
+    )
+    keywords = statistical_keywords(text, "de", top_k=20)
+    assert "Photovoltaik" in keywords, keywords
+    assert "erneuerbare Energien" in keywords, keywords
+    assert "Mieter" in keywords, keywords
+
+
+def test_a_participle_before_a_number_is_a_verb():
+    """An -ed word before a noun modifies it ('raised crosswalks', 'distributed
+    systems'); before a number it is a verb and its count: 'the city council voted 7-2'
+    gives 'city council', not 'city council voted 7-2'."""
+    text = (
+        "The city council voted 7-2 for raised crosswalks. Later the city council voted "
+        "6-3 again, and raised crosswalks were built near the school."
+    )
+    lower = [k.lower() for k in statistical_keywords(text, "en", top_k=40)]
+    assert {"city council", "raised crosswalks"} <= set(lower), lower
+    assert not [k for k in lower if "voted" in k.split()], lower

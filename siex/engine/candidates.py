@@ -88,6 +88,7 @@ class Candidate:
     after_subject: int = 0
     before_object: int = 0
     surfaces: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    cased: bool = False  # written in a language that capitalizes nouns: capitals kept
     # ``text``, kept once read: filters, scorer and list all ask, after counting ends
     _text: str = field(default="", repr=False, compare=False)
 
@@ -102,16 +103,23 @@ class Candidate:
 
     @property
     def text(self) -> str:
-        """The most frequent surface form; lower case unless it is a name, but for its
-        acronyms ("US economy")."""
+        """The most frequent surface form; lower case unless it is a name or its language
+        capitalizes nouns, but for its acronyms ("US economy")."""
         if self._text:
             return self._text
         # at a tie, a form that is not all capitals: "New York" of the body over the
-        # dateline's "NEW YORK"
+        # dateline's "NEW YORK"; in German one whose first capital is not the sentence's
         surface = max(
-            self.surfaces.items(), key=lambda kv: (kv[1], not kv[0].isupper(), -len(kv[0]))
+            self.surfaces.items(),
+            key=lambda kv: (
+                kv[1],
+                not kv[0].isupper(),
+                self.cased and kv[0][:1].islower(),
+                -len(kv[0]),
+            ),
         )[0]
-        self._text = surface if self.is_name else _lower_case(surface)
+        kept = self.is_name or (self.cased and not surface.isupper())
+        self._text = surface if kept else _lower_case(surface)
         return self._text
 
     @property
@@ -355,13 +363,14 @@ def _written_as_name(token: Token) -> bool:
 
 
 def find_candidates(
-    tokens: list[Token], max_words: int, name_boundaries: bool = True
+    tokens: list[Token], max_words: int, nouns_capitalized: bool = False
 ) -> dict[tuple[str, ...], Candidate]:
     """All spans of up to ``max_words`` content words inside runs of non-break tokens.
 
-    With ``name_boundaries`` (languages that capitalize names only, not every noun as
-    German does), a capitalized name after a lower-case word starts a new run: "actress
-    Luisana Lopilato" gives "Luisana Lopilato", never the role and the name as one phrase.
+    In a language that capitalizes names only, a capitalized name after a lower-case
+    word starts a new run: "actress Luisana Lopilato" gives "Luisana Lopilato", never the
+    role and the name as one phrase. With ``nouns_capitalized`` (German) a capital marks
+    every noun, so it starts no run, and a phrase keeps its capitals ("Photovoltaik").
     """
     candidates: dict[tuple[str, ...], Candidate] = {}
     run: list[int] = []
@@ -373,7 +382,7 @@ def find_candidates(
         if token.kind != BREAK:
             if (
                 run
-                and name_boundaries
+                and not nouns_capitalized
                 and (_starts_name(tokens[run[-1]], token) or _dateline_after(tokens, run[-1]))
             ):
                 _spans(tokens, run, max_words, candidates, sentence)
@@ -388,6 +397,9 @@ def find_candidates(
             run = []
         if _SENTENCE_END.fullmatch(token.surface):
             sentence += 1
+    if nouns_capitalized:
+        for cand in candidates.values():
+            cand.cased = True
     return candidates
 
 

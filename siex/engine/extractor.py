@@ -314,7 +314,7 @@ class KeywordExtractor:
             text = f"{title}.\n{text}"
         tokens = tokenize(text, kit)
         candidates = find_candidates(
-            tokens, self.max_words, name_boundaries=kit.code not in NOUN_CAPITALS
+            tokens, self.max_words, nouns_capitalized=kit.code in NOUN_CAPITALS
         )
         return text, lang, kit, candidates, len(tokens)
 

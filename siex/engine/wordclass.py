@@ -89,13 +89,18 @@ def keeps_phrase(words: tuple[str, ...], lang: str) -> bool:
         classes = _english_classes(word)
         if not classes:
             continue
-        if classes == {"VERB"} and not (
-            _is_ing_form(word) or (i < last and word.endswith(("ed", "en")))
-        ):
+        if classes == {"VERB"} and not (_is_ing_form(word) or _modifies_next(words, i)):
             return False
         if i == last and classes <= {"ADJ", "ADV", "VERB"} and not _is_ing_form(word):
             return False
     return True
+
+
+def _modifies_next(words: tuple[str, ...], i: int) -> bool:
+    """An -ed or -en participle before a word, as in "raised bed", "distributed
+    systems"; before a number it is a verb and its count ("voted 7-2", "killed 12")."""
+    following = words[i + 1] if i + 1 < len(words) else ""
+    return words[i].endswith(("ed", "en")) and any(ch.isalpha() for ch in following)
 
 
 def _keeps_treebank_phrase(words: tuple[str, ...], lang: str) -> bool:
