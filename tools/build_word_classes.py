@@ -89,8 +89,8 @@ def main() -> None:
             rows.append(f"{lang}\t{form}\t{''.join(sorted(seen))}\n")
             kept += 1
         print(f"{lang}: {len(files)} files, {len(counts)} forms, {kept} kept")
-    # mtime 0: the same treebanks give the same bytes
-    with open(args.out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+    # no name, mtime 0: the same treebanks give the same bytes wherever it is written
+    with open(args.out, "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as out:
         out.write("".join(rows).encode("utf-8"))
     print(f"{len(rows)} forms -> {args.out}")
 
