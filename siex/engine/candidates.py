@@ -180,8 +180,12 @@ def _read_quantities(tokens: list[Token]) -> None:
         if token.kind != NUMBER or not any(mark in token.surface for mark in ".,"):
             continue
         before = tokens[i - 1] if i else None
-        named = before is not None and before.kind == CONTENT
-        if not (named and (before.surface[0].isupper() or _inner_capital(before))):
+        version = (
+            before is not None
+            and before.kind == CONTENT
+            and (before.surface[0].isupper() or _inner_capital(before))
+        )
+        if not version:
             token.kind = BREAK
 
 

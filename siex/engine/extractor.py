@@ -324,14 +324,14 @@ class KeywordExtractor:
         name_words = _name_words(candidates.values())
         # German writes every noun with a capital, so a phrase ending in a word it never
         # capitalizes ends in a verb, adjective or adverb (unless nothing is capitalized)
-        nouns_capitalized = kit.code in NOUN_CAPITALS and any(
+        capitals_mark_nouns = kit.code in NOUN_CAPITALS and any(
             c.capitalized for c in candidates.values()
         )
         scored = []
         for c in candidates.values():
             if not _is_keyphrase_like(c, kit) or _headline_around_name(c, name_words):
                 continue
-            if nouns_capitalized and _ends_lower_case(c):
+            if capitals_mark_nouns and _ends_lower_case(c):
                 continue
             weight = corpus.weight(c.key) if corpus is not None else 1.0
             scored.append(Scored(c, self._score(c, kit, length) * weight, weight))

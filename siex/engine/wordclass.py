@@ -115,18 +115,21 @@ def _keeps_treebank_phrase(words: tuple[str, ...], lang: str) -> bool:
     return lang in ADJECTIVES_FOLLOW and len(words) > 1 and "A" in last
 
 
-@lru_cache(maxsize=16)
 def treebank_classes(lang: str) -> dict[str, str]:
     """The forms of ``lang`` its treebanks tag only as verbs (V), adjectives or
     participles (A) or adverbs (R), each with its classes ("AR"); {} for others."""
-    table: dict[str, str] = {}
-    prefix = f"{lang}\t"
+    return _treebank_tables().get(lang, {})
+
+
+@lru_cache(maxsize=1)
+def _treebank_tables() -> dict[str, dict[str, str]]:
+    """The packaged table, read once per process for every language."""
+    tables: dict[str, dict[str, str]] = {}
     data = files("siex.engine").joinpath("data", "word_classes.tsv.gz").read_bytes()
     for line in gzip.decompress(data).decode("utf-8").splitlines():
-        if line.startswith(prefix):
-            _lang, form, classes = line.split("\t")
-            table[form] = classes
-    return table
+        lang, form, classes = line.split("\t")
+        tables.setdefault(lang, {})[form] = classes
+    return tables
 
 
 def _is_ing_form(word: str) -> bool:
