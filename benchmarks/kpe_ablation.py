@@ -190,6 +190,15 @@ _ENGINE_0_6_15 = [
 ]
 
 
+# as before 0.6.17: a unit after a number opens a phrase ("64 oz BPA-free pitcher" gave
+# "oz bpa-free pitcher", "2 cups flour" "cups flour")
+_UNITS_AS_WORDS = ("siex.engine.candidates", "_read_units", lambda tokens, kit: None)
+
+
+# as before 0.6.17: a number after a small-letter word ends a phrase ("reaches 18")
+_COUNTS_KEPT = ("siex.engine.extractor", "_counted", lambda cand, words: False)
+
+
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
         from siex.engine.onnx_encoder import OnnxEncoder
@@ -265,6 +274,10 @@ RULES_OFF = {
     "participles-before-numbers": [_PARTICIPLES_BEFORE_NUMBERS],
     "engine-0.6.15": _ENGINE_0_6_15,
     "statistical-engine-0.6.15": _ENGINE_0_6_15,
+    "units-as-words": [_UNITS_AS_WORDS],
+    "counts-kept": [_COUNTS_KEPT],
+    "engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
+    "statistical-engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

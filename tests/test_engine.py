@@ -1286,3 +1286,41 @@ def test_a_participle_before_a_number_is_a_verb():
     lower = [k.lower() for k in statistical_keywords(text, "en", top_k=40)]
     assert {"city council", "raised crosswalks"} <= set(lower), lower
     assert not [k for k in lower if "voted" in k.split()], lower
+
+
+def test_a_unit_after_a_number_opens_no_keyword():
+    """'64 oz BPA-free pitcher' gave 'oz bpa-free pitcher' and 'oz'; '2 cups flour'
+    'cups flour'. A unit CLDR lists, right after a number, measures it: in any language
+    ('500 Gramm Mehl'), as CLDR writes it or in one case throughout ('2 HP motor'), but
+    not in Title Case ('24 Hour Fitness' is a name), and not a unit whose name is mostly
+    a thing ('3 light bulbs')."""
+    text = (
+        "The blender has a 64 oz BPA-free pitcher and a 2 HP motor. A 64 oz BPA-free "
+        "pitcher suits families. Stir 2 cups flour into the batter, then 1 tsp vanilla "
+        "extract. Members of 24 Hour Fitness buy 3 light bulbs. The 8 GB RAM model and the "
+        "16 GB RAM model differ; 24 Hour Fitness sells 3 light bulbs."
+    )
+    lower = [k.lower() for k in statistical_keywords(text, "en", top_k=40)]
+    assert {"bpa-free pitcher", "motor", "flour", "vanilla extract", "ram model"} <= set(lower)
+    assert {"hour fitness", "light bulbs"} <= set(lower), lower
+    units = {"oz", "hp", "cups", "tsp", "gb"}
+    assert not [k for k in lower if units & set(k.split())], lower
+
+    german = "Wir mischen 500 Gramm Mehl mit 2 Esslöffel Olivenöl. 500 Gramm Mehl reichen."
+    keywords = statistical_keywords(german, "de", top_k=20)
+    assert "Mehl" in keywords and "Olivenöl" in keywords, keywords
+    assert not [k for k in keywords if {"Gramm", "Esslöffel"} & set(k.split())], keywords
+
+
+def test_a_count_after_a_small_letter_word_ends_no_keyword():
+    """'battery life reaches 18', 'section 4', 'step 2' are a phrase cut short by its
+    count; a name's number follows a capital and stays ('Falcon 9', 'Windows 11'), even
+    where only a sentence's start writes the capital."""
+    text = (
+        "Falcon 9 flew again. Battery life reaches 18 hours, and battery life reaches 18 "
+        "days in standby. See section 4 and section 4 again. Falcon 9 landed; Windows 11 "
+        "and Windows 11 updates followed."
+    )
+    lower = [k.lower() for k in statistical_keywords(text, "en", top_k=40)]
+    assert {"falcon 9", "windows 11"} <= set(lower), lower
+    assert not [k for k in lower if k.endswith((" 18", " 4"))], lower

@@ -162,6 +162,18 @@ def test_the_calendar_names_are_cldrs_in_both_forms():
     assert lexicon_cache.calendar_names("und") == frozenset()  # no language: no names
 
 
+def test_the_units_are_cldrs_as_written_after_a_number():
+    english = lexicon_cache.unit_names("en")
+    assert {("oz",), ("fl", "oz"), ("cups",), ("tsp",), ("GHz",), ("GB",)} <= english
+    assert ("ounces",) in english and ("percent",) in english  # long forms too
+    assert not {("light",), ("bar",), ("stone",)} & english  # mostly things, not measures
+    assert not [u for u in english if any("/" in w or "{" in w for w in u)]  # no rates
+    assert {("Gramm",), ("Esslöffel",)} <= lexicon_cache.unit_names("de")
+    assert ("msk",) in lexicon_cache.unit_names("sv")  # a tablespoon
+    assert lexicon_cache.unit_names("xx") == frozenset()
+    assert lexicon_cache.unit_names("und") == frozenset()
+
+
 def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):
     env = {**os.environ, "SIEX_MODEL_CACHE": str(tmp_path)}
     script = (
@@ -182,5 +194,8 @@ def test_install_prepares_the_tables_of_the_languages_wordfreq_knows(tmp_path):
         "langid-py3langid",
         "languages-wordfreq",
         "lemmas-en",
+        "units-de",
+        "units-en",
+        "units-xx",
     ]
     assert all(p.is_file() and p.parent == tmp_path / "lexicons" for p in paths)

@@ -36,7 +36,7 @@ from siex.engine.wordclass import (
 )
 
 # Bumped when ranking changes, so stored keywords of unchanged texts are re-extracted.
-ENGINE_VERSION = "0.6.16"
+ENGINE_VERSION = "0.6.17"
 MODES = ("semantic", "statistical")
 # Languages that capitalize every noun, so a capital does not mark a name there.
 NOUN_CAPITALS = frozenset({"de", "lb"})
@@ -470,6 +470,8 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
         return False
     if cand.is_name:  # kept whatever its words' classes: "Google" is no verb here
         return True
+    if _counted(cand, words):  # "battery life reaches 18", "received 29 votes" cut short
+        return False
     lang = kit.code
     if _head_out_of_place(words, kit.heads_only):
         return False
@@ -481,6 +483,18 @@ def _is_keyphrase_like(cand: Candidate, kit: LanguageKit) -> bool:
     if cand.determined == 0 and opens_with_verb(words, lang):
         return False
     return not ends_with_verb(words, lang)
+
+
+def _counted(cand: Candidate, words: tuple[str, ...]) -> bool:
+    """A number after a small-letter word, wherever the text writes it: a count or a
+    measure ("battery life reaches 18", "samples of size 20"), not a name's number, which
+    follows a capital ("Falcon 9", "Windows 11", "iPhone 15")."""
+    if len(words) < 2 or not words[-1].isdigit():
+        return False
+    return all(
+        (parts := surface.split())[-2][:1].islower() and parts[-2] == parts[-2].lower()
+        for surface in cand.surfaces
+    )
 
 
 def _ends_lower_case(cand: Candidate) -> bool:

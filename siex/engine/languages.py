@@ -15,6 +15,7 @@ from siex.engine.lexicon_cache import (
     calendar_names,
     frequency_languages,
     language_identifier,
+    unit_names,
     word_frequencies,
 )
 from siex.engine.wordclass import is_topic_noun
@@ -97,6 +98,10 @@ class LanguageKit:
     heads_only: frozenset[str] = field(default_factory=frozenset)
     # the days' and months' names: "Monday" or "11 April 2011" alone is no keyword
     calendar: frozenset[str] = field(default_factory=frozenset)
+    # measurement units written after a number ("oz", "fl oz", "cups"), as CLDR writes
+    # them and lower-cased: "2 cups flour" and "8 GB RAM" measure, "cups flour" is no key
+    units: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
+    units_folded: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
     has_frequencies: bool = False
 
     @property
@@ -156,6 +161,7 @@ def language_kit(lang: str) -> LanguageKit:
     else:
         stem = str
     freq_code = frequency_code(code)
+    units = unit_names(freq_code)
     return LanguageKit(
         code=code,
         stopwords=frozenset(words),
@@ -163,6 +169,8 @@ def language_kit(lang: str) -> LanguageKit:
         elisions=ELISIONS.get(code, frozenset()),
         heads_only=heads,
         calendar=calendar_names(freq_code),
+        units=units,
+        units_folded=frozenset(tuple(word.lower() for word in unit) for unit in units),
         has_frequencies=freq_code in frequency_languages(),
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
 import threading
 from array import array
 from collections.abc import Callable, Iterable
@@ -158,6 +159,59 @@ def calendar_names(locale: str) -> frozenset[str]:
     return frozenset(cached_table(f"calendar-{locale}", "babel", build))
 
 
+# CLDR units whose names are mostly things or qualities after a number, not measures:
+# "3 light bulbs", "3 bar stools", "a 3 stone ring", "2 gray cats".
+_UNITS_NOT_MEASURES = frozenset(
+    {
+        "speed-light-speed",
+        "pressure-bar",
+        "mass-stone",
+        "mass-slug",
+        "length-chain",
+        "length-rod",
+        "energy-gray",
+        "graphics-dot",
+        "graphics-em",
+    }
+)
+_UNIT_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+@lru_cache(maxsize=64)
+def unit_names(locale: str) -> frozenset[tuple[str, ...]]:
+    """The measurement units ``locale`` writes after a number (Babel's CLDR data: "oz",
+    "fl oz", "cups", "GHz", "Esslöffel"), each as its words, with CLDR's capitals."""
+
+    def build() -> dict:
+        from babel import Locale, UnknownLocaleError
+
+        if locale == "und":  # CLDR's root locale would answer with English units
+            return {}
+        try:
+            patterns = Locale.parse(locale)._data["unit_patterns"]
+        except (UnknownLocaleError, ValueError, KeyError):
+            return {}
+        forms = {}
+        for unit, lengths in patterns.items():
+            if unit in _UNITS_NOT_MEASURES:
+                continue
+            for counts in dict(lengths).values():
+                for count, pattern in dict(counts).items():
+                    if count == "per" or not isinstance(pattern, str):
+                        continue  # "{0}/oz", "{0} per ounce": a rate, written after a unit
+                    if not pattern.startswith("{0}"):
+                        continue  # a unit written before its number
+                    words = pattern[3:].replace("\u00a0", " ").replace("\u202f", " ").split()
+                    words = [w.rstrip(".") for w in words]
+                    if words and all(_UNIT_WORD.fullmatch(w) for w in words):
+                        forms[" ".join(words)] = None
+        return forms
+
+    return frozenset(
+        tuple(form.split()) for form in cached_table(f"units-{locale}", "babel", build)
+    )
+
+
 def prepare_tables(codes: Iterable[str]) -> list[Path]:
     """Build every table the engine reads for the wordfreq ``codes`` (at install time:
     the first extraction then loads them as any later one does)."""
@@ -170,10 +224,12 @@ def prepare_tables(codes: Iterable[str]) -> list[Path]:
         word_frequencies(code)
     for code in codes:
         calendar_names(code)
+        unit_names(code)
     return [
         table_path("lemmas-en", "lemminflect"),
         table_path("langid", "py3langid"),
         table_path("languages", "wordfreq"),
         *(table_path(f"frequencies-{code}", "wordfreq") for code in wanted),
         *(table_path(f"calendar-{code}", "babel") for code in codes),
+        *(table_path(f"units-{code}", "babel") for code in codes),
     ]
