@@ -195,6 +195,23 @@ _ENGINE_0_6_15 = [
 _UNITS_AS_WORDS = ("siex.engine.candidates", "_read_units", lambda tokens, kit: None)
 
 
+def _units_only(tokens, kit):
+    """The unit rule of 0.6.17's first draft: the unit breaks the phrase, its number
+    stays a word of it ("Whisk 2 tablespoons" gave "whisk 2", "Pesa 1,8 kg" "pesa 1,8")."""
+    from siex.engine.candidates import BREAK, NUMBER, _is_unit
+
+    for i, token in enumerate(tokens):
+        if token.kind == NUMBER:
+            for size in (3, 2, 1):
+                words = tokens[i + 1 : i + 1 + size]
+                if len(words) == size and _is_unit([t.surface for t in words], kit):
+                    for word in words:
+                        word.kind = BREAK
+                    break
+
+
+_MEASURES_AS_NUMBERS = ("siex.engine.candidates", "_read_units", _units_only)
+
 # as before 0.6.17: a number after a small-letter word ends a phrase ("reaches 18")
 _COUNTS_KEPT = ("siex.engine.extractor", "_counted", lambda cand, words: False)
 
@@ -276,6 +293,7 @@ RULES_OFF = {
     "statistical-engine-0.6.15": _ENGINE_0_6_15,
     "units-as-words": [_UNITS_AS_WORDS],
     "counts-kept": [_COUNTS_KEPT],
+    "measures-as-numbers": [_MEASURES_AS_NUMBERS],
     "engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
     "statistical-engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
     "dynamic-int8": [_DYNAMIC_INT8],

@@ -1293,7 +1293,7 @@ def test_a_unit_after_a_number_opens_no_keyword():
     'cups flour'. A unit CLDR lists, right after a number, measures it: in any language
     ('500 Gramm Mehl'), as CLDR writes it or in one case throughout ('2 HP motor'), but
     not in Title Case ('24 Hour Fitness' is a name), and not a unit whose name is mostly
-    a thing ('3 light bulbs')."""
+    a thing ('3 light bulbs'); and its number is no name's ('Whisk 2 tablespoons')."""
     text = (
         "The blender has a 64 oz BPA-free pitcher and a 2 HP motor. A 64 oz BPA-free "
         "pitcher suits families. Stir 2 cups flour into the batter, then 1 tsp vanilla "
@@ -1310,6 +1310,12 @@ def test_a_unit_after_a_number_opens_no_keyword():
     keywords = statistical_keywords(german, "de", top_k=20)
     assert "Mehl" in keywords and "Olivenöl" in keywords, keywords
     assert not [k for k in keywords if {"Gramm", "Esslöffel"} & set(k.split())], keywords
+
+    # the number before a unit is a measure, not a name's number after a capital
+    steps = "Whisk 2 tablespoons olive oil. Whisk 2 tablespoons lemon juice in."
+    assert not [k for k in statistical_keywords(steps, "en", top_k=20) if "2" in k]
+    spanish = "Pesa 1,8 kg y dura 12 horas. Pesa 1,8 kg con la batería."
+    assert not [k for k in statistical_keywords(spanish, "es", top_k=20) if "1,8" in k]
 
 
 def test_a_count_after_a_small_letter_word_ends_no_keyword():

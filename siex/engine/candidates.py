@@ -175,8 +175,10 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
 
 def _read_units(tokens: list[Token], kit: LanguageKit) -> None:
     """A unit right after a number measures it and opens no phrase: "64 oz BPA-free
-    pitcher", "2 cups flour", "8 GB RAM", "500 Gramm Mehl". It is matched as CLDR writes
-    it, or in one case throughout: "2 HP motor", not "24 Hour Fitness"."""
+    pitcher", "2 cups flour", "8 GB RAM", "500 Gramm Mehl"; the number is then a measure,
+    no name's ("Whisk 2 tablespoons", "Ajoutez 2 cuillères", "Pesa 1,8 kg" give no
+    "whisk 2"). A unit is matched as CLDR writes it, or in one case throughout: "2 HP
+    motor", not "24 Hour Fitness"."""
     if not kit.units:
         return
     for i, token in enumerate(tokens):
@@ -185,7 +187,7 @@ def _read_units(tokens: list[Token], kit: LanguageKit) -> None:
         for size in (3, 2, 1):
             words = tokens[i + 1 : i + 1 + size]
             if len(words) == size and _is_unit([t.surface for t in words], kit):
-                for word in words:
+                for word in (token, *words):
                     word.kind = BREAK
                 break
 
