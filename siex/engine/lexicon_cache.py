@@ -13,6 +13,7 @@ read-only home) only costs the time.
 
 from __future__ import annotations
 
+import itertools
 import marshal
 import os
 import re
@@ -177,6 +178,11 @@ _UNITS_NOT_MEASURES = frozenset(
 _UNIT_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
+# A number of each plural form CLDR has in the plan's languages ("1 cup", "2 cups",
+# "1,5 tasses", the "many" of French, Spanish and Italian millions).
+_PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 21, 1.5, 1_000_000)
+
+
 @lru_cache(maxsize=64)
 def unit_names(locale: str) -> frozenset[tuple[str, ...]]:
     """The measurement units ``locale`` writes after a number (Babel's CLDR data: "oz",
@@ -184,27 +190,31 @@ def unit_names(locale: str) -> frozenset[tuple[str, ...]]:
 
     def build() -> dict:
         from babel import Locale, UnknownLocaleError
+        from babel.numbers import format_decimal
+        from babel.units import UnknownUnitError, format_unit
 
         if locale == "und":  # CLDR's root locale would answer with English units
             return {}
         try:
-            patterns = Locale.parse(locale)._data["unit_patterns"]
-        except (UnknownLocaleError, ValueError, KeyError):
+            data = Locale.parse(locale)
+        except (UnknownLocaleError, ValueError):
             return {}
         forms = {}
-        for unit, lengths in patterns.items():
+        for unit in data.unit_display_names:
             if unit in _UNITS_NOT_MEASURES:
                 continue
-            for counts in dict(lengths).values():
-                for count, pattern in dict(counts).items():
-                    if count == "per" or not isinstance(pattern, str):
-                        continue  # "{0}/oz", "{0} per ounce": a rate, written after a unit
-                    if not pattern.startswith("{0}"):
-                        continue  # a unit written before its number
-                    words = pattern[3:].replace("\u00a0", " ").replace("\u202f", " ").split()
-                    words = [w.rstrip(".") for w in words]
-                    if words and all(_UNIT_WORD.fullmatch(w) for w in words):
-                        forms[" ".join(words)] = None
+            for length, value in itertools.product(("long", "short", "narrow"), _PLURAL_SAMPLES):
+                try:
+                    text = format_unit(value, unit, length=length, locale=data)
+                except (UnknownUnitError, KeyError, ValueError):
+                    continue
+                number = format_decimal(value, locale=data)
+                if not text.startswith(number):
+                    continue  # a unit written before its number
+                words = text[len(number) :].replace("\u00a0", " ").replace("\u202f", " ").split()
+                words = [w.rstrip(".") for w in words]
+                if words and all(_UNIT_WORD.fullmatch(w) for w in words):
+                    forms[" ".join(words)] = None
         return forms
 
     return frozenset(
