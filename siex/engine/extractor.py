@@ -491,10 +491,8 @@ def _counted(cand: Candidate, words: tuple[str, ...]) -> bool:
     follows a capital ("Falcon 9", "Windows 11", "iPhone 15")."""
     if len(words) < 2 or not words[-1].isdigit():
         return False
-    return all(
-        (parts := surface.split())[-2][:1].islower() and parts[-2] == parts[-2].lower()
-        for surface in cand.surfaces
-    )
+    before_number = [surface.split()[-2] for surface in cand.surfaces]
+    return all(word[:1].islower() and word == word.lower() for word in before_number)
 
 
 def _ends_lower_case(cand: Candidate) -> bool:

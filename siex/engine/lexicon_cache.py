@@ -137,19 +137,27 @@ def language_identifier():
     )
 
 
+def _cldr_locale(locale: str):
+    """Babel's CLDR locale for ``locale``, or None where CLDR has none ("xx") or only its
+    root ("und"), which would answer in English."""
+    from babel import Locale, UnknownLocaleError
+
+    if locale == "und":
+        return None
+    try:
+        return Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=64)
 def calendar_names(locale: str) -> frozenset[str]:
     """The names of the days and months in ``locale`` (Babel's CLDR data, lower-cased, in
     their running-text and stand-alone forms: Finnish "tammikuuta" and "tammikuu")."""
 
     def build() -> dict:
-        from babel import Locale, UnknownLocaleError
-
-        if locale == "und":  # CLDR's root locale would answer with English names
-            return {}
-        try:
-            data = Locale.parse(locale)
-        except (UnknownLocaleError, ValueError):
+        data = _cldr_locale(locale)
+        if data is None:
             return {}
         names = {}
         for table in (data.days, data.months):
@@ -189,15 +197,11 @@ def unit_names(locale: str) -> frozenset[tuple[str, ...]]:
     "fl oz", "cups", "GHz", "Esslöffel"), each as its words, with CLDR's capitals."""
 
     def build() -> dict:
-        from babel import Locale, UnknownLocaleError
         from babel.numbers import format_decimal
         from babel.units import UnknownUnitError, format_unit
 
-        if locale == "und":  # CLDR's root locale would answer with English units
-            return {}
-        try:
-            data = Locale.parse(locale)
-        except (UnknownLocaleError, ValueError):
+        data = _cldr_locale(locale)
+        if data is None:
             return {}
         forms = {}
         for unit in data.unit_display_names:
@@ -211,8 +215,8 @@ def unit_names(locale: str) -> frozenset[tuple[str, ...]]:
                 number = format_decimal(value, locale=data)
                 if not text.startswith(number):
                     continue  # a unit written before its number
-                words = text[len(number) :].replace("\u00a0", " ").replace("\u202f", " ").split()
-                words = [w.rstrip(".") for w in words]
+                # split() cuts at CLDR's no-break spaces too ("2\u00a0oz", "2\u202fkm")
+                words = [w.rstrip(".") for w in text[len(number) :].split()]
                 if words and all(_UNIT_WORD.fullmatch(w) for w in words):
                     forms[" ".join(words)] = None
         return forms
