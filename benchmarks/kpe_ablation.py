@@ -215,6 +215,11 @@ _MEASURES_AS_NUMBERS = ("siex.engine.candidates", "_read_units", _units_only)
 # as before 0.6.17: a number after a small-letter word ends a phrase ("reaches 18")
 _COUNTS_KEPT = ("siex.engine.extractor", "_counted", lambda cand, words: False)
 
+# as before 0.6.18: a Romance preposition ends a phrase ("moteur", "recherche")
+_COMPOUNDS_SPLIT = ("siex.engine.candidates", "_read_compounds", lambda tokens, kit: None)
+# as before 0.6.18: a French "-ez" form is a word of a phrase ("mélangez", "versez")
+_VERB_ENDINGS_KEPT = ("siex.engine.candidates", "_read_verb_endings", lambda tokens, kit: None)
+
 
 def _encoder_quantized(quantize):
     def encoder(model_dir, _default, layers):
@@ -296,6 +301,10 @@ RULES_OFF = {
     "measures-as-numbers": [_MEASURES_AS_NUMBERS],
     "engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
     "statistical-engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
+    "compounds-split": [_COMPOUNDS_SPLIT],
+    "verb-endings-kept": [_VERB_ENDINGS_KEPT],
+    "engine-0.6.17": [_COMPOUNDS_SPLIT, _VERB_ENDINGS_KEPT],
+    "statistical-engine-0.6.17": [_COMPOUNDS_SPLIT, _VERB_ENDINGS_KEPT],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

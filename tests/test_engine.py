@@ -1330,3 +1330,41 @@ def test_a_count_after_a_small_letter_word_ends_no_keyword():
     lower = [k.lower() for k in statistical_keywords(text, "en", top_k=40)]
     assert {"falcon 9", "windows 11"} <= set(lower), lower
     assert not [k for k in lower if k.endswith((" 18", " 4"))], lower
+
+
+def test_a_romance_compound_noun_is_one_keyword():
+    """'moteur de recherche', 'taux d'intérêt', 'tarjeta de crédito' were two keywords
+    each ('moteur', 'recherche'). A Romance preposition between two content words, the
+    second bare, joins them; with an article after it ('forces de la coalition') or in
+    English ('bill of rights') it does not, and a phrase holds one such link at most."""
+    french = (
+        "Un moteur de recherche lit le contenu. Le moteur de recherche classe les pages. "
+        "Le taux d’intérêt monte et le taux d'intérêt baisse. Les forces de la coalition "
+        "restent. Une demande de changement de service. Une demande de changement de service."
+    )
+    keywords = statistical_keywords(french, "fr", top_k=40)
+    assert {"moteur de recherche", "taux d'intérêt", "demande de changement"} <= set(keywords)
+    assert not [k for k in keywords if "de la" in k or k.count(" de ") > 1], keywords
+
+    spanish = "La tarjeta de crédito es útil. Pague con tarjeta de crédito en la tienda."
+    assert "tarjeta de crédito" in statistical_keywords(spanish, "es", top_k=10)
+    italian = "La carta di credito è utile. Pagate con la carta di credito."
+    assert "carta di credito" in statistical_keywords(italian, "it", top_k=10)
+
+    english = "The bill of rights protects speech. The bill of rights was ratified."
+    assert not [k for k in statistical_keywords(english, "en", top_k=20) if " of " in k]
+
+
+def test_a_french_verb_form_in_ez_is_no_keyword():
+    """A French recipe's steps and a shop's calls to action gave 'versez', 'laissez',
+    'mélangez', 'laissez reposer', 'découvrez'. A word ending in -ez is a verb's form in
+    French, unless the text writes it as a name, with a capital inside a sentence."""
+    recipe = (
+        "Mélangez la farine et le sucre. Versez le lait dans la farine. Laissez reposer la "
+        "pâte. Versez la pâte dans la poêle. Découvrez nos recettes de crêpes. Découvrez "
+        "la poêle à crêpes. Martinez vend des crêpes. Le chef Martinez cuisine la pâte."
+    )
+    lower = [k.lower() for k in statistical_keywords(recipe, "fr", top_k=40)]
+    assert {"farine", "pâte", "poêle", "martinez"} <= set(lower), lower
+    verbs = {"mélangez", "versez", "laissez", "découvrez"}
+    assert not [k for k in lower if verbs & set(k.split())], lower

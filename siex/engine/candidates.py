@@ -4,9 +4,11 @@ A candidate is a span of content words between stop words and punctuation; it ma
 end with a number ("falcon 9", "windows 11") and is keyed by its stems so that
 inflections fall together. A stop-list word that the lexicon knows as an adjective
 and a noun may open a span before a content word ("small business", "free shipping",
-"home insurance", "side effects"): a modifier, never a phrase of its own. (Phrases
-with inner prepositions such as "bill of rights" were tried and lowered F1 in English
-and French: noise outweighed them.)
+"home insurance", "side effects"): a modifier, never a phrase of its own. In French,
+Spanish, Italian and Portuguese a preposition before a bare noun joins a compound
+("moteur de recherche", "tarjeta de crédito"), once per phrase. (Every inner
+preposition, "bill of rights", "forces de la coalition", was tried and lowered F1 in
+English and French: noise outweighed them.)
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ _DATELINE_MARKS = frozenset("-–—(•")
 CONTENT, NUMBER, BREAK = "C", "N", "B"
 # A stop-list word that may open a phrase before a noun ("small business", "home page").
 MODIFIER = "M"
+# A Romance preposition inside a compound noun ("moteur de recherche"): inside a
+# phrase, never at its edge, and not counted among its words.
+LINK = "L"
 _WORDS = (CONTENT, MODIFIER)
 
 
@@ -170,7 +175,49 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
     _read_acronyms(tokens, kit)
     _read_units(tokens, kit)
     _read_quantities(tokens)
+    _read_verb_endings(tokens, kit)
+    _read_compounds(tokens, kit)
     return tokens
+
+
+def _read_verb_endings(tokens: list[Token], kit: LanguageKit) -> None:
+    """A word with an ending only verbs have ("Mélangez la farine", "Découvrez nos
+    offres", "vous pouvez") is no keyword's word, unless the text writes it as a name,
+    with a capital inside a sentence ("Pedro Martinez")."""
+    if not kit.verb_endings:
+        return
+    verbs = [
+        t
+        for t in tokens
+        if t.kind == CONTENT and len(t.surface) > 3 and t.surface.endswith(kit.verb_endings)
+    ]
+    names = {
+        t.surface.lower()
+        for t in verbs
+        if t.surface[0].isupper() and not (t.sentence_start or t.title_case)
+    }
+    for token in verbs:
+        if token.surface.lower() not in names:
+            token.kind = BREAK
+
+
+def _read_compounds(tokens: list[Token], kit: LanguageKit) -> None:
+    """A Romance preposition between two content words, the second bare (no article),
+    joins a compound noun: "moteur de recherche", "taux de réussite", "cartão de
+    crédito", "carta di credito"; "forces de la coalition" is two phrases."""
+    if not kit.compound_links:
+        return
+    for i in range(1, len(tokens) - 1):
+        before, token, after = tokens[i - 1], tokens[i], tokens[i + 1]
+        if (
+            token.kind == BREAK
+            and token.surface in kit.compound_links
+            and before.kind == CONTENT
+            and after.kind == CONTENT
+        ):
+            token.kind = LINK
+            if token.surface in kit.elisions:  # "taux d'intérêt": written as elided
+                token.surface += "'"
 
 
 def _read_units(tokens: list[Token], kit: LanguageKit) -> None:
@@ -477,11 +524,25 @@ def _spans(tokens: list[Token], run: list[int], max_words: int, out: dict, sente
         after_subject = before is not None and before.stem in SUBJECT_PRONOUNS
         stems: tuple[str, ...] = ()
         surface = ""
-        named, titled, content = True, True, 0
-        for words, end in enumerate(run[a : a + max_words], 1):
+        named, titled, content, words, linked = True, True, 0, 0, False
+        for end in itertools.islice(run, a, None):
             token = tokens[end]
+            if token.kind == LINK:  # a compound's preposition: inside a phrase, once
+                if linked:
+                    break
+                linked = True
             stems += (token.stem,)
-            surface = f"{surface} {token.surface}" if surface else token.surface
+            if not surface:
+                surface = token.surface
+            elif surface.endswith("'"):
+                surface += token.surface
+            else:
+                surface = f"{surface} {token.surface}"
+            if token.kind == LINK:
+                continue
+            words += 1
+            if words > max_words:
+                break
             titled = titled and token.title_case
             if token.kind in _WORDS:
                 content += 1

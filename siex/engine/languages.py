@@ -85,6 +85,21 @@ ELISIONS = {
     "it": frozenset({"l", "d", "dell", "all", "nell", "sull", "dall", "un", "c"}),
 }
 
+# The preposition that joins a Romance compound noun to its bare complement (no
+# article between): "moteur de recherche", "taux d'intérêt", "cartão de crédito",
+# "carta di credito"; "forces de la coalition" stays two phrases.
+COMPOUND_LINKS = {
+    "fr": frozenset({"de", "d"}),
+    "es": frozenset({"de"}),
+    "it": frozenset({"di"}),
+    "pt": frozenset({"de"}),
+}
+
+# Endings that only a verb's forms have in the language: French "-ez" ("ajoutez",
+# "découvrez", "vous pouvez"); "nez" and the stop list's "chez" and "assez" are short
+# or listed, and a name ("Martinez") is written with a capital inside a sentence.
+VERB_ENDINGS = {"fr": ("ez",)}
+
 
 @dataclass(frozen=True)
 class LanguageKit:
@@ -102,6 +117,8 @@ class LanguageKit:
     # them and lower-cased: "2 cups flour" and "8 GB RAM" measure, "cups flour" is no key
     units: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
     units_folded: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
+    compound_links: frozenset[str] = field(default_factory=frozenset)
+    verb_endings: tuple[str, ...] = ()
     has_frequencies: bool = False
 
     @property
@@ -171,6 +188,8 @@ def language_kit(lang: str) -> LanguageKit:
         calendar=calendar_names(freq_code),
         units=units,
         units_folded=frozenset(tuple(word.lower() for word in unit) for unit in units),
+        compound_links=COMPOUND_LINKS.get(code, frozenset()),
+        verb_endings=VERB_ENDINGS.get(code, ()),
         has_frequencies=freq_code in frequency_languages(),
     )
 
