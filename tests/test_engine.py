@@ -1362,9 +1362,10 @@ def test_a_french_verb_form_in_ez_is_no_keyword():
     recipe = (
         "Mélangez la farine et le sucre. Versez le lait dans la farine. Laissez reposer la "
         "pâte. Versez la pâte dans la poêle. Découvrez nos recettes de crêpes. Découvrez "
-        "la poêle à crêpes. Martinez vend des crêpes. Le chef Martinez cuisine la pâte."
+        "la poêle à crêpes. Martinez vend des crêpes. Le chef Martinez cuisine la pâte.\n"
+        "PROFITEZ DE LA LIVRAISON GRATUITE"
     )
     lower = [k.lower() for k in statistical_keywords(recipe, "fr", top_k=40)]
     assert {"farine", "pâte", "poêle", "martinez"} <= set(lower), lower
-    verbs = {"mélangez", "versez", "laissez", "découvrez"}
+    verbs = {"mélangez", "versez", "laissez", "découvrez", "profitez"}
     assert not [k for k in lower if verbs & set(k.split())], lower

@@ -189,7 +189,7 @@ def _read_verb_endings(tokens: list[Token], kit: LanguageKit) -> None:
     verbs = [
         t
         for t in tokens
-        if t.kind == CONTENT and len(t.surface) > 3 and t.surface.endswith(kit.verb_endings)
+        if t.kind == CONTENT and len(t.surface) > 3 and t.surface.lower().endswith(kit.verb_endings)
     ]
     names = {
         t.surface.lower()
