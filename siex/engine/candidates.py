@@ -182,7 +182,7 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
 
 def _read_verb_endings(tokens: list[Token], kit: LanguageKit) -> None:
     """A word with an ending only verbs have ("Mélangez la farine", "Découvrez nos
-    offres", "vous pouvez") is no keyword's word, unless the text writes it as a name,
+    offres", "vous trouverez") is no keyword's word, unless the text writes it as a name,
     with a capital inside a sentence ("Pedro Martinez")."""
     if not kit.verb_endings:
         return

@@ -96,8 +96,8 @@ COMPOUND_LINKS = {
 }
 
 # Endings that only a verb's forms have in the language: French "-ez" ("ajoutez",
-# "découvrez", "vous pouvez"); "nez" and the stop list's "chez" and "assez" are short
-# or listed, and a name ("Martinez") is written with a capital inside a sentence.
+# "découvrez", "vous trouverez"); "nez" is too short to be read so, "chez" and "assez"
+# are on the stop list, and a name ("Martinez") is written with a capital in a sentence.
 VERB_ENDINGS = {"fr": ("ez",)}
 
 
@@ -117,7 +117,9 @@ class LanguageKit:
     # them and lower-cased: "2 cups flour" and "8 GB RAM" measure, "cups flour" is no key
     units: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
     units_folded: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
+    # the prepositions inside a compound noun ("moteur de recherche"), Romance only
     compound_links: frozenset[str] = field(default_factory=frozenset)
+    # endings only verbs' forms have ("ajoutez"): no keyword's word, unless a name's
     verb_endings: tuple[str, ...] = ()
     has_frequencies: bool = False
 
