@@ -219,6 +219,8 @@ _COUNTS_KEPT = ("siex.engine.extractor", "_counted", lambda cand, words: False)
 _COMPOUNDS_SPLIT = ("siex.engine.candidates", "_read_compounds", lambda tokens, kit: None)
 # as before 0.6.18: a French "-ez" form is a word of a phrase ("mélangez", "versez")
 _VERB_ENDINGS_KEPT = ("siex.engine.candidates", "_read_verb_endings", lambda tokens, kit: None)
+# as before 0.6.18: a sentence's first word before an article is a word ("compare")
+_IMPERATIVES_KEPT = ("siex.engine.candidates", "_read_imperatives", lambda tokens, kit: None)
 
 
 def _encoder_quantized(quantize):
@@ -303,8 +305,10 @@ RULES_OFF = {
     "statistical-engine-0.6.16": [_UNITS_AS_WORDS, _COUNTS_KEPT],
     "compounds-split": [_COMPOUNDS_SPLIT],
     "verb-endings-kept": [_VERB_ENDINGS_KEPT],
-    "engine-0.6.17": [_COMPOUNDS_SPLIT, _VERB_ENDINGS_KEPT],
-    "statistical-engine-0.6.17": [_COMPOUNDS_SPLIT, _VERB_ENDINGS_KEPT],
+    "imperatives-kept": [_IMPERATIVES_KEPT],
+    "statistical-imperatives-kept": [_IMPERATIVES_KEPT],
+    "engine-0.6.17": [_COMPOUNDS_SPLIT, _VERB_ENDINGS_KEPT, _IMPERATIVES_KEPT],
+    "statistical-engine-0.6.17": [_COMPOUNDS_SPLIT, _VERB_ENDINGS_KEPT, _IMPERATIVES_KEPT],
     "dynamic-int8": [_DYNAMIC_INT8],
     "float32": [_FLOAT32],
 }

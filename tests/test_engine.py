@@ -1369,3 +1369,40 @@ def test_a_french_verb_form_in_ez_is_no_keyword():
     assert {"farine", "pâte", "poêle", "martinez"} <= set(lower), lower
     verbs = {"mélangez", "versez", "laissez", "découvrez", "profitez"}
     assert not [k for k in lower if verbs & set(k.split())], lower
+
+
+def test_a_sentence_opening_verb_before_an_article_is_no_keyword():
+    """How-tos and shop pages tell the reader what to do: 'Compare the policies', 'Book
+    your trip', 'Reserve o seu hotel' gave 'compare', 'book', 'reserve'. A sentence's
+    first word right before an article or possessive and its noun is a verb, unless the
+    text writes it as a name inside a sentence, it comes before a name ('Conan the
+    Barbarian'), or the article is an object pronoun before its verb ('publie')."""
+    english = (
+        "Compare the policies before you buy. Book your trip early. Compare the prices "
+        "twice. Book your flights now. Conan the Barbarian returns. Conan the Barbarian "
+        "fights again."
+    )
+    lower = [k.lower() for k in statistical_keywords(english, "en", top_k=40)]
+    assert {"policies", "trip", "prices", "flights", "conan"} <= set(lower), lower
+    assert not {"compare", "book"} & set(lower), lower
+
+    portuguese = (
+        "Reserve o seu hotel com antecedência. Compare os pacotes de férias. Reserve o "
+        "voo cedo. A Reserve oferece descontos."
+    )
+    lower = [k.lower() for k in statistical_keywords(portuguese, "pt", top_k=40)]
+    assert {"hotel", "pacotes de férias", "reserve"} <= set(lower), lower
+    assert "compare" not in lower, lower
+    # the brand "Reserve" is written inside a sentence: every "Reserve" is its name
+    from siex.engine.candidates import find_candidates, tokenize
+    from siex.engine.languages import language_kit
+
+    counts = {
+        c.text.lower(): c.count
+        for c in find_candidates(tokenize(portuguese, language_kit("pt")), 4).values()
+    }
+    assert counts["reserve"] == 3, counts
+
+    # "les" before a verb is its object ("Internet les publie"), not an article
+    french = "Internet les publie chaque jour. Internet les publie encore."
+    assert "internet" in [k.lower() for k in statistical_keywords(french, "fr", top_k=10)]

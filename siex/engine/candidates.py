@@ -29,6 +29,7 @@ from siex.engine.wordclass import (
     can_open_name,
     is_common_word,
     is_plural,
+    treebank_classes,
 )
 
 # Web and mail addresses, read whole: "https", "cgi" or "sciencemag" cut out of one are
@@ -176,6 +177,7 @@ def tokenize(text: str, kit: LanguageKit) -> list[Token]:
     _read_units(tokens, kit)
     _read_quantities(tokens)
     _read_verb_endings(tokens, kit)
+    _read_imperatives(tokens, kit)
     _read_compounds(tokens, kit)
     return tokens
 
@@ -197,6 +199,41 @@ def _read_verb_endings(tokens: list[Token], kit: LanguageKit) -> None:
         if t.surface[0].isupper() and not (t.sentence_start or t.title_case)
     }
     for token in verbs:
+        if token.surface.lower() not in names:
+            token.kind = BREAK
+
+
+def _read_imperatives(tokens: list[Token], kit: LanguageKit) -> None:
+    """A sentence's first word right before an article, possessive or demonstrative
+    and its noun tells the reader what to do ("Compare the policies", "Book your trip",
+    "Reserve o seu hotel", "Confronta i preventivi"): no keyword, unless the text
+    writes it as a name inside a sentence. Not before a name ("Conan the Barbarian",
+    "Bruno Le Roux") nor before a Romance object pronoun and its verb ("Internet l'a
+    remplacé", "Nice les accueille")."""
+    if not kit.object_determiners:
+        return
+    verbs = treebank_classes(kit.code)
+    openers = [
+        token
+        for token, determiner, noun in zip(tokens, tokens[1:], tokens[2:], strict=False)
+        if token.sentence_start
+        and token.kind == CONTENT
+        and token.surface[0].isupper()  # not a line a hard wrap started ("copies\nbear this")
+        and not token.title_case
+        and not _inner_capital(token)
+        and determiner.surface in kit.object_determiners
+        and noun.kind in _WORDS
+        and noun.surface.islower()
+        and verbs.get(noun.surface) != "V"
+    ]
+    if not openers:
+        return
+    names = {
+        t.surface.lower()
+        for t in tokens
+        if t.kind == CONTENT and _written_as_name(t) and not t.sentence_start
+    }
+    for token in openers:
         if token.surface.lower() not in names:
             token.kind = BREAK
 

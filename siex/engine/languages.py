@@ -101,6 +101,36 @@ COMPOUND_LINKS = {
 VERB_ENDINGS = {"fr": ("ez",)}
 
 
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Articles, possessives and demonstratives, the words that open a noun phrase: a
+# sentence's first word right before one is a verb telling the reader what to do
+# ("Compare the policies", "Reserve o seu hotel", "Confronta i preventivi").
+# Contractions with a preposition ("des", "do", "del") are left out: "Guide des vins".
+OBJECT_DETERMINERS = {
+    "en": _word_set("a an the my your his her its our their this these those"),
+    "fr": _word_set(
+        "le la les l un une mon ton son ma ta sa mes tes ses notre votre nos vos leur "
+        "leurs ce cet cette ces"
+    ),
+    "es": _word_set(
+        "el la los las un una unos unas mi mis tu tus su sus nuestro nuestra nuestros "
+        "nuestras este esta estos estas ese esa esos esas"
+    ),
+    "it": _word_set(
+        "il lo la i gli le l un uno una mio mia miei mie tuo tua tuoi tue suo sua suoi "
+        "sue nostro nostra nostri nostre questo questa questi queste"
+    ),
+    # not "a", which is also the preposition "to" ("Visita a Lisboa")
+    "pt": _word_set(
+        "o os as um uma uns umas meu minha meus minhas teu tua seu sua seus suas nosso "
+        "nossa nossos nossas este esta estes estas esse essa esses essas"
+    ),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class LanguageKit:
     """What the extractor needs to know about one language."""
@@ -121,6 +151,8 @@ class LanguageKit:
     compound_links: frozenset[str] = field(default_factory=frozenset)
     # endings only verbs' forms have ("ajoutez"): no keyword's word, unless a name's
     verb_endings: tuple[str, ...] = ()
+    # the words that open a noun phrase: a sentence's first word before one is a verb
+    object_determiners: frozenset[str] = field(default_factory=frozenset)
     has_frequencies: bool = False
 
     @property
@@ -192,6 +224,7 @@ def language_kit(lang: str) -> LanguageKit:
         units_folded=frozenset(tuple(word.lower() for word in unit) for unit in units),
         compound_links=COMPOUND_LINKS.get(code, frozenset()),
         verb_endings=VERB_ENDINGS.get(code, ()),
+        object_determiners=OBJECT_DETERMINERS.get(code, frozenset()),
         has_frequencies=freq_code in frequency_languages(),
     )
 
