@@ -1403,6 +1403,10 @@ def test_a_sentence_opening_verb_before_an_article_is_no_keyword():
     }
     assert counts["reserve"] == 3, counts
 
+    # a line a hard wrap starts is no sentence's start: "children" stays a keyword
+    wrapped = "The teacher gave the\nchildren the toys. The nurse gave the\nchildren the books."
+    assert "children" in statistical_keywords(wrapped, "en", top_k=10)
+
     # "les" before a verb is its object ("Internet les publie"), not an article
     french = "Internet les publie chaque jour. Internet les publie encore."
     assert "internet" in [k.lower() for k in statistical_keywords(french, "fr", top_k=10)]
