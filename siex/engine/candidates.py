@@ -193,14 +193,7 @@ def _read_verb_endings(tokens: list[Token], kit: LanguageKit) -> None:
         for t in tokens
         if t.kind == CONTENT and len(t.surface) > 3 and t.surface.lower().endswith(kit.verb_endings)
     ]
-    names = {
-        t.surface.lower()
-        for t in verbs
-        if t.surface[0].isupper() and not (t.sentence_start or t.title_case)
-    }
-    for token in verbs:
-        if token.surface.lower() not in names:
-            token.kind = BREAK
+    _break_unless_named(tokens, verbs)
 
 
 def _read_imperatives(tokens: list[Token], kit: LanguageKit) -> None:
@@ -226,14 +219,20 @@ def _read_imperatives(tokens: list[Token], kit: LanguageKit) -> None:
         and noun.surface.islower()
         and verbs.get(noun.surface) != "V"
     ]
-    if not openers:
+    _break_unless_named(tokens, openers)
+
+
+def _break_unless_named(tokens: list[Token], words: list[Token]) -> None:
+    """``words`` end phrases, but for those the text writes elsewhere as a name, with a
+    capital inside a sentence ("Pedro Martinez", "A Reserve oferece")."""
+    if not words:
         return
     names = {
         t.surface.lower()
         for t in tokens
-        if t.kind == CONTENT and _written_as_name(t) and not t.sentence_start
+        if t.kind == CONTENT and not t.sentence_start and _written_as_name(t)
     }
-    for token in openers:
+    for token in words:
         if token.surface.lower() not in names:
             token.kind = BREAK
 

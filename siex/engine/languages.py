@@ -18,7 +18,7 @@ from siex.engine.lexicon_cache import (
     unit_names,
     word_frequencies,
 )
-from siex.engine.wordclass import is_topic_noun
+from siex.engine.wordclass import ARTICLES, POSSESSIVES, is_topic_noun
 
 # The plan's eleven languages, mapped to their Snowball stemmer names.
 SNOWBALL_NAMES = {
@@ -110,7 +110,7 @@ def _word_set(text: str) -> frozenset[str]:
 # ("Compare the policies", "Reserve o seu hotel", "Confronta i preventivi").
 # Contractions with a preposition ("des", "do", "del") are left out: "Guide des vins".
 OBJECT_DETERMINERS = {
-    "en": _word_set("a an the my your his her its our their this these those"),
+    "en": ARTICLES | POSSESSIVES | _word_set("this these those"),
     "fr": _word_set(
         "le la les l un une mon ton son ma ta sa mes tes ses notre votre nos vos leur "
         "leurs ce cet cette ces"
